@@ -1,0 +1,17 @@
+// What the rest of camstream may know about the camera: read by /api/status,
+// /healthz, sd_notify STATUS= and /metrics; written only by the supervisor.
+
+export type SourceState = 'starting' | 'live' | 'offline' | 'idle' | 'stopped';
+
+export interface SourceStatus {
+  kind: string;
+  description: string;
+  state: SourceState;
+  /** Why the source is not live (last error, "no frame for 5000 ms", …), or null. */
+  reason: string | null;
+  /** ms epoch of the last state change. */
+  since: number;
+  restarts: number;
+  /** For source=auto: what was picked and why. */
+  selected?: string;
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+// camstream [serve] [--config PATH] | check-config [PATH] | --version | --help
+// Exit codes: 0 ok, 64 usage, 78 config error (systemd: RestartPreventExitStatus=78).
+import { ConfigError, EXIT_CONFIG, EXIT_USAGE } from './errors';
+import { loadConfig, type Loaded } from './config/load';
+import { VERSION } from './version';
+
+const USAGE = `usage: camstream [serve] [--config PATH]
+       camstream check-config [PATH]
+       camstream --version
+
+Config: --config PATH, else $CAMSTREAM_CONFIG, else /etc/camstream.json (optional);
+environment variables (CAMSTREAM_*) override the file. See config/camstream.example.json.
+`;
+
+interface Args {
+  command: 'serve' | 'check-config' | 'help' | 'version';
+  configPath?: string;
+}
+
+export function parseArgs(argv: string[]): Args {
+  const args: Args = { command: 'serve' };
+  const rest = [...argv];
+  let commandSeen = false;
+  while (rest.length > 0) {
+    const a = rest.shift()!;
+    if (a === '--help' || a === '-h') return { command: 'help' };
+    if (a === '--version' || a === '-v') return { command: 'version' };
+    if (a === '--config' || a === '-c') {
+      const p = rest.shift();
+      if (!p) throw new UsageError('--config needs a path');
+      args.configPath = p;
+    } else if (a.startsWith('--config=')) {
+      args.configPath = a.slice('--config='.length);
+    } else if (!commandSeen && (a === 'serve' || a === 'check-config')) {
+      args.command = a;
+      commandSeen = true;
+    } else if (args.command === 'check-config' && !a.startsWith('-') && args.configPath === undefined) {
+      args.configPath = a;
+    } else {
+      throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
+    }
+  }
+  return args;
+}
+
+class UsageError extends Error {}
+
+function load(path: string | undefined): Loaded {
+  try {
+    return loadConfig({ path });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`camstream: ${err.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw err;
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`camstream: ${(err as Error).message}\n${USAGE}`);
+    process.exit(EXIT_USAGE);
+  }
+  if (args.command === 'help') return void process.stdout.write(USAGE);
+  if (args.command === 'version') return void process.stdout.write(`${VERSION}\n`);
+
+  const loaded = load(args.configPath);
+  if (args.command === 'check-config') {
+    process.stdout.write(`${loaded.file ?? 'defaults (no config file)'}: OK\n`);
+    return;
+  }
+
+  // Must be set before anything uses libuv's pool (it is sized on first use).
+  process.env.UV_THREADPOOL_SIZE = String(loaded.config.uvThreadpoolSize);
+  const { createLogger } = await import('./log');
+  const { startCamstream } = await import('./main');
+  const log = createLogger(loaded.config.log.level);
+  const app = await startCamstream(loaded, { log });
+
+  let signalled = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = true;
+    log.info({ signal: sig }, 'signal received');
+    // Last resort if something refuses to close: exit anyway, non-zero so it shows.
+    setTimeout(() => {
+      log.error('shutdown deadline passed; forcing exit');
+      process.exit(1);
+    }, loaded.config.server.shutdownTimeoutMs + 2000).unref();
+    void app.stop().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  process.stderr.write(`camstream: fatal: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,196 @@
+// Every key camstream reads: doc (with units and edge cases), format, default, env.
+// config/camstream.example.json mirrors this file and a test keeps them in step.
+import { bool, intRange, nonEmptyText, numberRange, oneOf, text } from './formats';
+
+export const SOURCE_KINDS = ['testpattern', 'opencv', 'files'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const schema = {
+  server: {
+    host: {
+      doc: 'Address to listen on. 0.0.0.0 = every IPv4 interface (LAN viewers); 127.0.0.1 = this machine only; :: = IPv4 and IPv6.',
+      format: nonEmptyText,
+      default: '0.0.0.0',
+      env: 'CAMSTREAM_SERVER_HOST',
+    },
+    port: {
+      doc: 'TCP port. 8080 is what OctoPrint, mjpg-streamer and µStreamer users expect; 0 = any free port (tests).',
+      format: intRange(0, 65535),
+      default: 8080,
+      env: 'CAMSTREAM_SERVER_PORT',
+    },
+    headersTimeoutMs: {
+      doc: 'How long a client may take to send its request headers, ms. Bounds slowloris sockets.',
+      format: intRange(1000, 120000),
+      default: 10000,
+      env: 'CAMSTREAM_SERVER_HEADERS_TIMEOUT_MS',
+    },
+    requestTimeoutMs: {
+      doc: 'How long a client may take to send a whole request, ms (never cuts a stream: it only times the request).',
+      format: intRange(1000, 300000),
+      default: 15000,
+      env: 'CAMSTREAM_SERVER_REQUEST_TIMEOUT_MS',
+    },
+    keepAliveTimeoutMs: {
+      doc: 'How long an idle keep-alive connection is kept open between requests, ms.',
+      format: intRange(100, 120000),
+      default: 5000,
+      env: 'CAMSTREAM_SERVER_KEEP_ALIVE_TIMEOUT_MS',
+    },
+    maxConnections: {
+      doc: 'Hard cap on open TCP connections of every kind; connections past it are closed at once. Must exceed stream.maxClients + stream.queueSize so snapshots, status and 503 answers still get through.',
+      format: intRange(2, 65536),
+      default: 256,
+      env: 'CAMSTREAM_SERVER_MAX_CONNECTIONS',
+    },
+    shutdownTimeoutMs: {
+      doc: 'On SIGTERM/SIGINT, how long to wait for streams and the camera to close before forcing exit, ms.',
+      format: intRange(100, 60000),
+      default: 5000,
+      env: 'CAMSTREAM_SERVER_SHUTDOWN_TIMEOUT_MS',
+    },
+  },
+  camera: {
+    source: {
+      doc: 'Where frames come from: testpattern (built-in moving pattern, no camera needed), opencv (V4L2 device, GStreamer pipeline or video file via OpenCV), files (a folder of JPEGs replayed without re-encoding).',
+      format: oneOf(SOURCE_KINDS),
+      default: 'testpattern',
+      env: 'CAMSTREAM_CAMERA_SOURCE',
+    },
+    device: {
+      doc: 'For source=opencv: /dev/videoN, a device index ("0"), a GStreamer pipeline ending in appsink, or a video file path.',
+      format: nonEmptyText,
+      default: '/dev/video0',
+      env: 'CAMSTREAM_CAMERA_DEVICE',
+    },
+    fourcc: {
+      doc: 'For source=opencv on V4L2: the pixel format asked of the camera (MJPG, YUYV, …; 4 characters). Empty = the driver default.',
+      format: text,
+      default: 'MJPG',
+      env: 'CAMSTREAM_CAMERA_FOURCC',
+    },
+    dir: {
+      doc: 'For source=files: folder of .jpg/.jpeg files, replayed in name order at camera.fps, looping.',
+      format: text,
+      default: '',
+      env: 'CAMSTREAM_CAMERA_DIR',
+    },
+    width: {
+      doc: 'Frame width in pixels asked of the camera (and drawn by testpattern).',
+      format: intRange(16, 7680),
+      default: 640,
+      env: 'CAMSTREAM_CAMERA_WIDTH',
+    },
+    height: {
+      doc: 'Frame height in pixels asked of the camera (and drawn by testpattern).',
+      format: intRange(16, 4320),
+      default: 480,
+      env: 'CAMSTREAM_CAMERA_HEIGHT',
+    },
+    fps: {
+      doc: 'Frames per second asked of the camera; also the replay rate of testpattern and files.',
+      format: numberRange(0.1, 240),
+      default: 15,
+      env: 'CAMSTREAM_CAMERA_FPS',
+    },
+    quality: {
+      doc: 'JPEG quality 1..100 when camstream encodes (testpattern, raw camera formats). Camera-made JPEGs are passed through untouched.',
+      format: intRange(1, 100),
+      default: 75,
+      env: 'CAMSTREAM_CAMERA_QUALITY',
+    },
+  },
+  stream: {
+    maxClients: {
+      doc: 'Streaming slots: how many viewers may watch /stream at once. Snapshots, status and health checks do not take a slot.',
+      format: intRange(1, 1000),
+      default: 20,
+      env: 'CAMSTREAM_STREAM_MAX_CLIENTS',
+    },
+    maxClientsPerIp: {
+      doc: 'Streaming slots one client address may hold (and wait for) at once; over it the viewer gets 429. Browsers open up to 6 connections per host.',
+      format: intRange(1, 1000),
+      default: 6,
+      env: 'CAMSTREAM_STREAM_MAX_CLIENTS_PER_IP',
+    },
+    queueSize: {
+      doc: 'Viewers who may wait (FIFO) for a free slot when all are taken; past it the viewer gets 503 at once. 0 = no waiting.',
+      format: intRange(0, 10000),
+      default: 10,
+      env: 'CAMSTREAM_STREAM_QUEUE_SIZE',
+    },
+    queueTimeoutMs: {
+      doc: 'How long a waiting viewer waits for a slot before 503 + Retry-After, ms. 0 = reject at once when full.',
+      format: intRange(0, 600000),
+      default: 5000,
+      env: 'CAMSTREAM_STREAM_QUEUE_TIMEOUT_MS',
+    },
+    maxFps: {
+      doc: 'Upper bound on frames per second sent to one viewer; a viewer may ask for less with ?fps=N.',
+      format: numberRange(0.1, 240),
+      default: 30,
+      env: 'CAMSTREAM_STREAM_MAX_FPS',
+    },
+    stallTimeoutMs: {
+      doc: 'A viewer whose socket has not accepted a frame for this long is disconnected and its slot freed, ms.',
+      format: intRange(500, 600000),
+      default: 10000,
+      env: 'CAMSTREAM_STREAM_STALL_TIMEOUT_MS',
+    },
+    dropSameFrames: {
+      doc: 'Skip a frame whose JPEG bytes equal the previous one (a static scene from a camera that re-sends frames); saves bandwidth.',
+      format: bool,
+      default: false,
+      env: 'CAMSTREAM_STREAM_DROP_SAME_FRAMES',
+    },
+  },
+  log: {
+    level: {
+      doc: 'Log level: fatal, error, warn, info, debug, trace or silent. info logs each viewer once on connect and once on leave, never per frame.',
+      format: oneOf(LOG_LEVELS),
+      default: 'info',
+      env: 'CAMSTREAM_LOG_LEVEL',
+    },
+  },
+  uvThreadpoolSize: {
+    doc: "Threads in libuv's pool, where OpenCV reads and encodes run off the event loop (UV_THREADPOOL_SIZE). 2..4 suits a Pi.",
+    format: intRange(1, 128),
+    default: 4,
+    env: 'CAMSTREAM_UV_THREADPOOL_SIZE',
+  },
+};
+
+export interface Config {
+  server: {
+    host: string;
+    port: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+    shutdownTimeoutMs: number;
+  };
+  camera: {
+    source: SourceKind;
+    device: string;
+    fourcc: string;
+    dir: string;
+    width: number;
+    height: number;
+    fps: number;
+    quality: number;
+  };
+  stream: {
+    maxClients: number;
+    maxClientsPerIp: number;
+    queueSize: number;
+    queueTimeoutMs: number;
+    maxFps: number;
+    stallTimeoutMs: number;
+    dropSameFrames: boolean;
+  };
+  log: { level: (typeof LOG_LEVELS)[number] };
+  uvThreadpoolSize: number;
+}

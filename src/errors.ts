@@ -1,0 +1,56 @@
+// Every error camstream raises on purpose carries a stable `code`; callers branch on
+// the code, never on the message (the undici/fastify habit).
+
+export type ErrorCode =
+  | 'CAMSTREAM_ERR_CONFIG'
+  | 'CAMSTREAM_ERR_CONFIG_FILE'
+  | 'CAMSTREAM_ERR_NO_DEVICE'
+  | 'CAMSTREAM_ERR_SOURCE'
+  | 'CAMSTREAM_ERR_POOL_FULL'
+  | 'CAMSTREAM_ERR_PER_IP'
+  | 'CAMSTREAM_ERR_QUEUE_TIMEOUT'
+  | 'CAMSTREAM_ERR_SHUTTING_DOWN'
+  | 'CAMSTREAM_ERR_USAGE';
+
+export class CamstreamError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CamstreamError';
+    this.code = code;
+  }
+}
+
+/** One or more config problems; `problems` holds one line per bad key. */
+export class ConfigError extends CamstreamError {
+  readonly problems: string[];
+  constructor(problems: string[], code: ErrorCode = 'CAMSTREAM_ERR_CONFIG') {
+    super(code, `invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** A viewer could not get a streaming slot; `status` is the HTTP answer for it. */
+export class SlotRefused extends CamstreamError {
+  readonly status: 429 | 503;
+  readonly retryAfterSec: number;
+  constructor(code: ErrorCode, message: string, status: 429 | 503, retryAfterSec: number) {
+    super(code, message);
+    this.name = 'SlotRefused';
+    this.status = status;
+    this.retryAfterSec = retryAfterSec;
+  }
+}
+
+/** sysexits.h: EX_USAGE and EX_CONFIG. systemd's RestartPreventExitStatus=78 keys on the latter. */
+export const EXIT_USAGE = 64;
+export const EXIT_CONFIG = 78;
+
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `${JSON.stringify(v)} (string)`;
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `${JSON.stringify(v)} (array)`;
+  if (typeof v === 'object') return `${JSON.stringify(v)} (object)`;
+  return `${String(v)} (${typeof v})`;
+}

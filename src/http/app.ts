@@ -1,0 +1,62 @@
+// The Koa application: routes only. It never listens (server.ts does), so tests
+// and main.ts decide where it runs.
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { AppDeps } from './deps';
+import { BadRequest, single } from './query';
+import { pageHandler } from './routes/page';
+import { snapshotHandler } from './routes/snapshot';
+import { healthHandler, statusHandler } from './routes/status';
+import { streamHandler } from './routes/stream';
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  const log = deps.log.child({ module: 'http' });
+  const router = new Router();
+
+  const stream = streamHandler(deps);
+  const snapshot = snapshotHandler(deps);
+  const page = pageHandler(deps);
+
+  router.get(['/stream', '/stream.mjpg'], stream);
+  router.get(['/snapshot', '/snapshot.jpg'], snapshot);
+  // mjpg-streamer's URLs, which OctoPrint, Crowsnest and Mainsail default to.
+  router.get('/', async (ctx) => {
+    const action = single(ctx.query, 'action');
+    if (action === undefined) return page(ctx);
+    if (action === 'stream') return stream(ctx);
+    if (action === 'snapshot') return snapshot(ctx);
+    throw new BadRequest(`unknown action ${JSON.stringify(action)}: use ?action=stream or ?action=snapshot`);
+  });
+  router.get('/api/status', statusHandler(deps));
+  router.get('/healthz', healthHandler(deps));
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof BadRequest) {
+        ctx.status = 400;
+        ctx.type = 'text/plain';
+        ctx.body = `${err.message}\n`;
+        return;
+      }
+      log.error({ err, url: ctx.url }, 'request failed');
+      ctx.status = 500;
+      ctx.type = 'text/plain';
+      ctx.body = 'internal error\n';
+    }
+    if (ctx.status === 404 && ctx.body === undefined) {
+      ctx.type = 'text/plain';
+      ctx.body = 'not found\n';
+    }
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  // A client that hangs up mid-response is not a server error worth a stack trace.
+  app.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    log.warn({ err }, 'koa error');
+  });
+  return app;
+}

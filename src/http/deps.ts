@@ -1,0 +1,19 @@
+// What the HTTP layer is given by main.ts. It owns none of these.
+import type { Config } from '../config/schema';
+import type { Logger } from '../log';
+import type { FrameHub } from '../hub/frame-hub';
+import type { ClientPool } from '../hub/client-pool';
+import type { Viewers } from '../hub/viewers';
+import type { SourceStatus } from '../capture/status';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  log: Logger;
+  hub: FrameHub;
+  pool: ClientPool;
+  viewers: Viewers;
+  source: SourceStatus;
+  startedAt: number;
+  version: string;
+  now?: () => number;
+}

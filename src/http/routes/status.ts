@@ -1,0 +1,65 @@
+// GET /api/status (JSON for people, the phone page and tools) and GET /healthz
+// (200 while frames flow, 503 otherwise: for systemd, monitors and load balancers).
+import type Koa from 'koa';
+import type { AppDeps } from '../deps';
+
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+/** A frame older than this means the camera is not delivering. */
+export function liveWindowMs(fps: number): number {
+  return Math.max(3000, Math.ceil(3000 / fps));
+}
+
+export function statusBody(deps: AppDeps) {
+  const now = (deps.now ?? Date.now)();
+  const { config, hub, pool, viewers, source } = deps;
+  const latest = hub.latest;
+  const totals = viewers.totals();
+  return {
+    version: deps.version,
+    uptimeSec: Math.round((now - deps.startedAt) / 1000),
+    live: hub.isLive(liveWindowMs(config.camera.fps)),
+    source: {
+      kind: source.kind,
+      description: source.description,
+      state: source.state,
+      reason: source.reason,
+      since: new Date(source.since).toISOString(),
+      restarts: source.restarts,
+      ...(source.selected ? { selected: source.selected } : {}),
+    },
+    resolution: latest ? { width: latest.width, height: latest.height } : null,
+    fps: round(hub.fps()),
+    targetFps: config.camera.fps,
+    frames: { seq: latest?.seq ?? 0, lastAt: latest ? new Date(latest.capturedAt).toISOString() : null, bytes: latest?.jpeg.length ?? 0 },
+    slots: { used: pool.inUse, queued: pool.waiting, max: pool.max, maxPerIp: config.stream.maxClientsPerIp, queueSize: config.stream.queueSize },
+    totals: { viewersServed: viewers.counters.connected, framesSent: totals.sent, framesDropped: totals.dropped, bytesSent: totals.bytes, rejected: pool.counters.rejectedFull + pool.counters.rejectedPerIp + pool.counters.rejectedTimeout },
+    viewers: viewers.list().map((v) => ({
+      id: v.id,
+      address: v.address,
+      since: new Date(v.startedAt).toISOString(),
+      fps: round(v.fps()),
+      maxFps: v.maxFps,
+      sent: v.sent,
+      dropped: v.dropped,
+    })),
+  };
+}
+
+export function statusHandler(deps: AppDeps) {
+  return (ctx: Koa.Context): void => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = statusBody(deps);
+  };
+}
+
+export function healthHandler(deps: AppDeps) {
+  return (ctx: Koa.Context): void => {
+    const live = deps.hub.isLive(liveWindowMs(deps.config.camera.fps));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = live ? 200 : 503;
+    ctx.body = live
+      ? { status: 'ok', fps: round(deps.hub.fps()) }
+      : { status: 'unavailable', source: deps.source.state, reason: deps.source.reason ?? 'no recent frame from the camera' };
+  };
+}

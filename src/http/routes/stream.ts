@@ -1,0 +1,76 @@
+// GET /stream: a multipart/x-mixed-replace MJPEG stream, one slot from the pool
+// per viewer for as long as it watches.
+import type Koa from 'koa';
+import { SlotRefused } from '../../errors';
+import { STREAM_CONTENT_TYPE, STREAM_PREAMBLE } from '../../hub/frame';
+import type { AppDeps } from '../deps';
+import { clientAddress } from '../client-address';
+import { parseFps } from '../query';
+
+export const STREAM_HEADERS = {
+  'Content-Type': STREAM_CONTENT_TYPE,
+  'Cache-Control': 'no-store, no-cache, must-revalidate, max-age=0',
+  Pragma: 'no-cache',
+  Expires: '0',
+  // The stream ends only when the connection does; no keep-alive after it.
+  Connection: 'close',
+  // nginx and similar proxies must not buffer the stream (latency would build up).
+  'X-Accel-Buffering': 'no',
+} as const;
+
+export function streamHandler(deps: AppDeps) {
+  const log = deps.log.child({ module: 'stream' });
+  return async (ctx: Koa.Context): Promise<void> => {
+    const maxFps = parseFps(ctx.query, deps.config.stream.maxFps);
+    if (ctx.method === 'HEAD') {
+      ctx.set(STREAM_HEADERS);
+      ctx.status = 200;
+      return;
+    }
+    const address = clientAddress(ctx.req);
+    const socket = ctx.req.socket;
+    // The viewer may leave while queued for a slot: give its place up at once.
+    const gone = new AbortController();
+    const onGone = () => gone.abort(new Error('client went away while queued'));
+    socket.once('close', onGone);
+    let slot;
+    try {
+      slot = await deps.pool.acquire(address, gone.signal);
+    } catch (err) {
+      if (err instanceof SlotRefused) {
+        log.info({ address, code: err.code, status: err.status }, 'viewer refused');
+        ctx.status = err.status;
+        ctx.set('Retry-After', String(err.retryAfterSec));
+        ctx.set('Cache-Control', 'no-store');
+        ctx.type = 'text/plain';
+        ctx.body = `${err.message}; retry in ${err.retryAfterSec} s\n`;
+        return;
+      }
+      if (gone.signal.aborted) {
+        ctx.respond = false;
+        return;
+      }
+      throw err;
+    } finally {
+      socket.off('close', onGone);
+    }
+    if (socket.destroyed) {
+      slot.release();
+      ctx.respond = false;
+      return;
+    }
+
+    // From here on the response is ours, not Koa's: headers once, then frames
+    // written straight to the socket (one write per frame, no chunked framing).
+    ctx.respond = false;
+    const res = ctx.res as typeof ctx.res & { useChunkedEncodingByDefault: boolean };
+    res.useChunkedEncodingByDefault = false;
+    res.writeHead(200, STREAM_HEADERS);
+    res.flushHeaders();
+    socket.setNoDelay(true);
+    socket.write(STREAM_PREAMBLE);
+    deps.viewers.add(socket, address, maxFps >= deps.config.stream.maxFps ? deps.config.stream.maxFps : maxFps, () =>
+      slot.release(),
+    );
+  };
+}

@@ -1,0 +1,116 @@
+// One streaming viewer: writes the hub's frames to its socket, never queueing more
+// than the frame in flight. If the socket has not drained when a new frame lands,
+// the frame is skipped (counted) and the newest one goes out on 'drain' — so a slow
+// viewer sees a lower frame rate, never a growing delay, and costs no memory.
+import type { Socket } from 'node:net';
+import type { Frame } from './frame';
+import { RateMeter } from './rate';
+
+export interface ViewerOptions {
+  id: number;
+  address: string;
+  socket: Socket;
+  /** Most frames per second sent to this viewer (from ?fps and stream.maxFps); 0 = every frame. */
+  maxFps: number;
+  now?: () => number;
+  /** The newest frame, for sending on 'drain'. */
+  latest: () => Frame | null;
+  onClose: (viewer: Viewer, reason: string) => void;
+}
+
+export class Viewer {
+  readonly id: number;
+  readonly address: string;
+  readonly startedAt: number;
+  readonly maxFps: number;
+  sent = 0;
+  dropped = 0;
+  bytes = 0;
+  private lastSeq = 0;
+  // Token bucket for the fps cap. Holding up to 2 tokens keeps the average rate
+  // right when the cap does not divide the capture rate (20 of 30 fps) and when
+  // frames arrive with jitter; a plain minimum interval would give 15 fps there.
+  private credit = 2;
+  private creditAt = 0;
+  /** When the socket first refused to take a whole frame; null while it keeps up. */
+  private busySince: number | null = null;
+  private wantsNewest = false;
+  private closed = false;
+  private readonly rate = new RateMeter(16);
+  private readonly socket: Socket;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ViewerOptions) {
+    this.id = opts.id;
+    this.address = opts.address;
+    this.socket = opts.socket;
+    this.maxFps = opts.maxFps;
+    this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
+    this.creditAt = this.startedAt;
+    this.socket.on('drain', this.onDrain);
+    this.socket.once('close', () => this.close('client closed'));
+    // Errors (ECONNRESET, EPIPE) end in 'close'; without a listener they would throw.
+    this.socket.on('error', () => {});
+  }
+
+  /** Called by the hub for each new frame. Must be cheap: it runs once per viewer per frame. */
+  offer(frame: Frame): void {
+    if (this.closed) return;
+    const t = this.now();
+    if (this.maxFps > 0) {
+      this.credit = Math.min(2, this.credit + ((t - this.creditAt) * this.maxFps) / 1000);
+      this.creditAt = t;
+      if (this.credit < 0.999) return; // over the ?fps cap: skipping on purpose is not a drop
+    }
+    if (this.socket.writableLength > 0) {
+      this.dropped++;
+      this.wantsNewest = true;
+      return;
+    }
+    this.send(frame, t);
+  }
+
+  /** Has this viewer's socket refused frames for longer than `ms`? */
+  stalledFor(t: number): number {
+    return this.busySince === null ? 0 : t - this.busySince;
+  }
+
+  fps(): number {
+    return this.rate.rate(this.now());
+  }
+
+  /** End the stream. Idempotent. `graceful` lets the last bytes drain first (shutdown). */
+  close(reason: string, graceful = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.off('drain', this.onDrain);
+    if (graceful && !this.socket.destroyed) this.socket.end();
+    else this.socket.destroy();
+    this.opts.onClose(this, reason);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private send(frame: Frame, t: number): void {
+    if (frame.seq <= this.lastSeq) return;
+    this.lastSeq = frame.seq;
+    if (this.maxFps > 0) this.credit -= 1;
+    this.sent++;
+    this.bytes += frame.wire.length;
+    this.rate.mark(t);
+    // Same Buffer for every viewer: no copy, no per-viewer encode.
+    this.socket.write(frame.wire);
+    this.busySince = this.socket.writableLength > 0 ? t : null;
+  }
+
+  private readonly onDrain = (): void => {
+    this.busySince = null;
+    if (!this.wantsNewest || this.closed) return;
+    this.wantsNewest = false;
+    const f = this.opts.latest();
+    if (f) this.send(f, this.now());
+  };
+}

@@ -1,0 +1,122 @@
+// The set of connected streaming viewers: fans each hub frame out to them, drops
+// viewers that stall, and logs each viewer once when it comes and once when it goes.
+import type { Socket } from 'node:net';
+import type { Logger } from '../log';
+import type { FrameHub } from './frame-hub';
+import type { Frame } from './frame';
+import { Viewer } from './viewer';
+
+export interface ViewersOptions {
+  hub: FrameHub;
+  log: Logger;
+  stallTimeoutMs: number;
+  now?: () => number;
+}
+
+export class Viewers {
+  private readonly viewers = new Set<Viewer>();
+  private nextId = 1;
+  private unsubscribe: (() => void) | null = null;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+  readonly counters = { connected: 0, disconnected: 0, stalled: 0, framesSent: 0, framesDropped: 0, bytesSent: 0 };
+
+  constructor(private readonly opts: ViewersOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.opts.hub.subscribe(this.fanOut);
+    // One timer for all viewers, not one per viewer. A stalled socket gets no 'drain',
+    // so it is found here even when no frames arrive.
+    const every = Math.max(100, Math.min(1000, Math.floor(this.opts.stallTimeoutMs / 4)));
+    this.stallTimer = setInterval(() => this.dropStalled(), every);
+    this.stallTimer.unref();
+  }
+
+  add(socket: Socket, address: string, maxFps: number, onClose?: () => void): Viewer {
+    const viewer = new Viewer({
+      id: this.nextId++,
+      address,
+      socket,
+      maxFps,
+      now: this.now,
+      latest: () => this.opts.hub.latest,
+      onClose: (v, reason) => {
+        this.viewers.delete(v);
+        this.counters.disconnected++;
+        this.counters.framesSent += v.sent;
+        this.counters.framesDropped += v.dropped;
+        this.counters.bytesSent += v.bytes;
+        this.opts.log.info(
+          { viewer: v.id, address: v.address, durationMs: this.now() - v.startedAt, sent: v.sent, dropped: v.dropped, reason },
+          'viewer left',
+        );
+        onClose?.();
+      },
+    });
+    this.viewers.add(viewer);
+    this.counters.connected++;
+    this.opts.log.info({ viewer: viewer.id, address, maxFps: maxFps || null }, 'viewer joined');
+    // Start with the newest frame so the picture shows at once, not one frame later.
+    const f = this.opts.hub.latest;
+    if (f) viewer.offer(f);
+    return viewer;
+  }
+
+  list(): Viewer[] {
+    return [...this.viewers];
+  }
+
+  get size(): number {
+    return this.viewers.size;
+  }
+
+  /** Totals including viewers still connected. */
+  totals(): { sent: number; dropped: number; bytes: number } {
+    let sent = this.counters.framesSent;
+    let dropped = this.counters.framesDropped;
+    let bytes = this.counters.bytesSent;
+    for (const v of this.viewers) {
+      sent += v.sent;
+      dropped += v.dropped;
+      bytes += v.bytes;
+    }
+    return { sent, dropped, bytes };
+  }
+
+  /** End every stream (shutdown). */
+  closeAll(reason: string, graceful: boolean): void {
+    for (const v of [...this.viewers]) v.close(reason, graceful);
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    this.stallTimer = null;
+  }
+
+  private readonly fanOut = (frame: Frame): void => {
+    for (const v of this.viewers) {
+      try {
+        v.offer(frame);
+      } catch (err) {
+        // A write on a socket that just died: end that viewer, keep serving the rest.
+        this.opts.log.warn({ err, viewer: v.id }, 'viewer write failed');
+        v.close('write failed');
+      }
+    }
+  };
+
+  private dropStalled(): void {
+    const t = this.now();
+    for (const v of this.viewers) {
+      if (v.stalledFor(t) > this.opts.stallTimeoutMs) {
+        this.counters.stalled++;
+        v.close(`stalled: no frame accepted for over ${this.opts.stallTimeoutMs} ms`);
+      }
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// The composition root: the only place that wires config, logger, camera, hub,
+// pool and HTTP together. Every part gets what it needs as arguments.
+import type { Loaded } from './config/load';
+import type { Logger } from './log';
+import { createSource } from './capture/create-source';
+import type { FrameSource } from './capture/source';
+import { Supervisor } from './capture/supervisor';
+import { FrameHub } from './hub/frame-hub';
+import { ClientPool } from './hub/client-pool';
+import { Viewers } from './hub/viewers';
+import { createApp } from './http/app';
+import type { AppDeps } from './http/deps';
+import { listen, type RunningServer } from './http/server';
+import { VERSION } from './version';
+
+export interface Camstream {
+  readonly port: number;
+  readonly deps: AppDeps;
+  readonly server: RunningServer;
+  readonly supervisor: Supervisor;
+  /** Stop accepting, end streams, release the camera. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  log: Logger;
+  /** Tests may hand in a source (e.g. one that fails on cue); default: from config. */
+  source?: FrameSource;
+}
+
+export async function startCamstream(loaded: Loaded, opts: StartOptions): Promise<Camstream> {
+  const { config } = loaded;
+  const log = opts.log;
+  for (const note of loaded.notes) log.info(note);
+  log.info({ file: loaded.file, source: config.camera.source, maxClients: config.stream.maxClients }, 'configuration loaded');
+
+  const hub = new FrameHub({ dropSameFrames: config.stream.dropSameFrames, log: log.child({ module: 'hub' }) });
+  const pool = new ClientPool(config.stream);
+  const viewers = new Viewers({ hub, log: log.child({ module: 'viewers' }), stallTimeoutMs: config.stream.stallTimeoutMs });
+  const source = opts.source ?? createSource(config, log.child({ module: 'camera' }));
+  const supervisor = new Supervisor({ source, hub, log: log.child({ module: 'supervisor' }) });
+
+  const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: Date.now(), version: VERSION };
+  viewers.start();
+  const server = await listen(createApp(deps), config.server, log.child({ module: 'server' }));
+  // The camera starts after the port is open, so /healthz and /api/status can
+  // explain a camera that is slow to come up.
+  void supervisor.start();
+
+  let stopping: Promise<void> | null = null;
+  return {
+    port: server.port,
+    deps,
+    server,
+    supervisor,
+    stop() {
+      stopping ??= (async () => {
+        log.info('shutting down');
+        pool.close();
+        const closed = server.close(config.server.shutdownTimeoutMs);
+        viewers.closeAll('server shutting down', true);
+        viewers.stop();
+        await Promise.allSettled([closed, supervisor.stop()]);
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
