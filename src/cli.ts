@@ -7,6 +7,7 @@ import { VERSION } from './version';
 
 const USAGE = `usage: camstream [serve] [--config PATH]
        camstream check-config [PATH]
+       camstream example-config      print a documented config with every key
        camstream --version
 
 Config: --config PATH, else $CAMSTREAM_CONFIG, else /etc/camstream.json (optional);
@@ -14,7 +15,7 @@ environment variables (CAMSTREAM_*) override the file. See config/camstream.exam
 `;
 
 interface Args {
-  command: 'serve' | 'check-config' | 'help' | 'version';
+  command: 'serve' | 'check-config' | 'example-config' | 'help' | 'version';
   configPath?: string;
 }
 
@@ -32,7 +33,7 @@ export function parseArgs(argv: string[]): Args {
       args.configPath = p;
     } else if (a.startsWith('--config=')) {
       args.configPath = a.slice('--config='.length);
-    } else if (!commandSeen && (a === 'serve' || a === 'check-config')) {
+    } else if (!commandSeen && (a === 'serve' || a === 'check-config' || a === 'example-config')) {
       args.command = a;
       commandSeen = true;
     } else if (args.command === 'check-config' && !a.startsWith('-') && args.configPath === undefined) {
@@ -69,6 +70,10 @@ async function main(argv: string[]): Promise<void> {
   if (args.command === 'help') return void process.stdout.write(USAGE);
   if (args.command === 'version') return void process.stdout.write(`${VERSION}\n`);
 
+  if (args.command === 'example-config') {
+    const { exampleConfig } = await import('./config/example');
+    return void process.stdout.write(exampleConfig());
+  }
   const loaded = load(args.configPath);
   if (args.command === 'check-config') {
     process.stdout.write(`${loaded.file ?? 'defaults (no config file)'}: OK\n`);

@@ -5,6 +5,7 @@ import convict from 'convict';
 import { ConfigError, describeValue } from '../errors';
 import { schema, type Config } from './schema';
 import { closest } from './suggest';
+import { stripComments } from './example';
 
 export const DEFAULT_CONFIG_PATH = '/etc/camstream.json';
 
@@ -96,6 +97,7 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
     if (fileData === null || typeof fileData !== 'object' || Array.isArray(fileData)) {
       throw new ConfigError([`${file}: expected a JSON object at the top level, got ${describeValue(fileData)}`], 'CAMSTREAM_ERR_CONFIG_FILE');
     }
+    fileData = stripComments(fileData);
   }
 
   const cfg = convict(schema as never, { env: env as Record<string, string>, args: [] });
