@@ -106,9 +106,10 @@ export class OpenCvSource implements FrameSource {
         }
         if (mat.empty) throw new CamstreamError('CAMSTREAM_ERR_SOURCE', `${this.cam.device}: camera returned no frame`);
       }
+      const t0 = performance.now();
       const jpeg = await o.imencodeAsync('.jpg', mat, params);
       if (!this.running) break;
-      sink.frame(jpeg, { width: mat.cols, height: mat.rows });
+      sink.frame(jpeg, { width: mat.cols, height: mat.rows, encodeMs: performance.now() - t0 });
     }
   }
 }

@@ -5,6 +5,8 @@
 export interface FrameInfo {
   width: number;
   height: number;
+  /** How long camstream's JPEG encode of this frame took, ms; absent when the source did not encode (/metrics). */
+  encodeMs?: number;
 }
 
 export interface FrameSink {

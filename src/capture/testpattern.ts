@@ -72,9 +72,10 @@ export class TestPatternSource implements FrameSource {
       img.putText(`frame ${n}`, new o.Point2(Math.round(10 * scale), Math.round(h * 0.88)), o.FONT_HERSHEY_SIMPLEX, 0.8 * scale, white, Math.max(1, Math.round(2 * scale)));
       img.putText(`camstream test pattern ${w}x${h}`, new o.Point2(Math.round(10 * scale), Math.round(h * 0.97)), o.FONT_HERSHEY_SIMPLEX, 0.55 * scale, new o.Vec3(160, 160, 160), 1);
       // Encode on libuv's thread pool, off the event loop.
+      const t0 = performance.now();
       const jpeg = await o.imencodeAsync('.jpg', img, [o.IMWRITE_JPEG_QUALITY, quality]);
       if (!this.running) break;
-      sink.frame(jpeg, { width: w, height: h });
+      sink.frame(jpeg, { width: w, height: h, encodeMs: performance.now() - t0 });
     }
   }
 }
