@@ -153,9 +153,6 @@ function crossCheck(c: Config): string[] {
       `server.maxConnections: expected at least stream.maxClients + stream.queueSize + 1 = ${needed} (room for snapshots and 503 answers), got ${c.server.maxConnections}`,
     );
   }
-  if (c.stream.maxClientsPerIp > c.stream.maxClients) {
-    out.push(`stream.maxClientsPerIp: expected at most stream.maxClients (${c.stream.maxClients}), got ${c.stream.maxClientsPerIp}`);
-  }
   if (c.camera.source === 'files' && c.camera.dir === '') {
     out.push('camera.dir: expected a folder of JPEG files when camera.source is "files", got "" (string)');
   }

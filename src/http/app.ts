@@ -8,6 +8,8 @@ import { pageHandler } from './routes/page';
 import { snapshotHandler } from './routes/snapshot';
 import { healthHandler, statusHandler } from './routes/status';
 import { streamHandler } from './routes/stream';
+import { assetHandler } from './static-serve';
+import { metricsHandler } from '../metrics/route';
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
@@ -28,8 +30,12 @@ export function createApp(deps: AppDeps): Koa {
     if (action === 'snapshot') return snapshot(ctx);
     throw new BadRequest(`unknown action ${JSON.stringify(action)}: use ?action=stream or ?action=snapshot`);
   });
+  // The phone page's files (web/), held in memory: no URL reaches the file system.
+  const asset = assetHandler(deps);
+  router.get(['/assets/:name', '/manifest.webmanifest', '/favicon.ico'], asset);
   router.get('/api/status', statusHandler(deps));
   router.get('/healthz', healthHandler(deps));
+  if (deps.metrics) router.get('/metrics', metricsHandler(deps.metrics));
 
   app.use(async (ctx, next) => {
     try {
@@ -49,6 +55,7 @@ export function createApp(deps: AppDeps): Koa {
     if (ctx.status === 404 && ctx.body === undefined) {
       ctx.type = 'text/plain';
       ctx.body = 'not found\n';
+      ctx.status = 404; // setting a body resets Koa's default status to 200
     }
   });
   app.use(router.routes());
