@@ -1,0 +1,86 @@
+// The real CLI as a child process: exit codes and messages a user (and systemd) sees.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { writeConfig } from './helpers/camstream';
+import { readStream } from './helpers/mjpeg-client';
+
+const CLI = path.join(__dirname, '..', 'src', 'cli.js');
+const exec = promisify(execFile);
+
+async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await exec(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 20000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('check-config: 0 for a good file, 78 naming every bad key for a bad one', async () => {
+  const good = await run(['check-config', writeConfig({ camera: { fps: 10 } })]);
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /OK/);
+  const bad = await run(['check-config', writeConfig({ stream: { maxClients: 'lots', maxClient: 3 } })]);
+  assert.equal(bad.code, 78);
+  assert.match(bad.stderr, /stream\.maxClients in .*: expected an integer 1\.\.1000, got "lots"/);
+  assert.match(bad.stderr, /stream\.maxClient .*did you mean "stream\.maxClients"/);
+});
+
+test('serve exits 78 on a bad config and on a missing named file, before opening any port', async () => {
+  const bad = await run(['serve', '--config', writeConfig({ server: { port: 'http' } })]);
+  assert.equal(bad.code, 78);
+  assert.match(bad.stderr, /server\.port/);
+  const missing = await run(['--config', '/nonexistent/camstream.json']);
+  assert.equal(missing.code, 78);
+  assert.match(missing.stderr, /does not exist/);
+  const env = await run([], { CAMSTREAM_CONFIG: writeConfig({}), CAMSTREAM_STREAM_QUEUE_SIZE: 'x' });
+  assert.equal(env.code, 78);
+  assert.match(env.stderr, /from env CAMSTREAM_STREAM_QUEUE_SIZE/);
+});
+
+test('usage errors exit 64; --version and example-config print', async () => {
+  assert.equal((await run(['frobnicate'])).code, 64);
+  assert.match((await run(['--version'])).stdout, /^\d+\.\d+\.\d+\n$/);
+  const ex = await run(['example-config']);
+  assert.equal(ex.code, 0);
+  assert.ok(JSON.parse(ex.stdout).stream.maxClients > 0);
+});
+
+test('SIGTERM with viewers connected: streams end, the camera is released, exit 0 within the deadline', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camstream-cli-'));
+  const cfg = writeConfig({ camera: { source: 'testpattern', width: 160, height: 120, fps: 15 }, server: { shutdownTimeoutMs: 2000 } }, dir);
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line: ${out}`)), 15000);
+    child.stdout.on('data', () => {
+      const m = /"port":(\d+),"msg":"listening"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+  });
+  // Two viewers, each holding the stream open.
+  const viewers = [1, 2].map(() => readStream(`http://127.0.0.1:${port}/stream`, { frames: 100000, timeoutMs: 20000 }));
+  await new Promise((r) => setTimeout(r, 1000));
+  const t0 = Date.now();
+  child.kill('SIGTERM');
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const took = Date.now() - t0;
+  assert.equal(code, 0);
+  assert.ok(took < 2000 + 1000, `exited in ${took} ms`);
+  const results = await Promise.all(viewers);
+  for (const r of results) assert.ok(r.parts.length > 3, 'each viewer had frames before the stream ended');
+  for (const line of out.trim().split('\n')) JSON.parse(line); // every log line is JSON
+  assert.match(out, /"msg":"stopped"/);
+  assert.match(out, /"msg":"viewer left"/);
+});
