@@ -4,6 +4,7 @@ import type { Loaded } from './config/load';
 import type { Logger } from './log';
 import { createSource } from './capture/create-source';
 import type { FrameSource } from './capture/source';
+import type { SourceStatus } from './capture/status';
 import { Supervisor } from './capture/supervisor';
 import { FrameHub } from './hub/frame-hub';
 import { ClientPool } from './hub/client-pool';
@@ -12,6 +13,8 @@ import { createApp } from './http/app';
 import type { AppDeps } from './http/deps';
 import { listen, type RunningServer } from './http/server';
 import { VERSION } from './version';
+import { CamstreamMetrics } from './metrics/metrics';
+import { instrumentSource } from './metrics/instrument-source';
 
 export interface Camstream {
   readonly port: number;
@@ -37,10 +40,16 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
   const hub = new FrameHub({ dropSameFrames: config.stream.dropSameFrames, log: log.child({ module: 'hub' }) });
   const pool = new ClientPool(config.stream);
   const viewers = new Viewers({ hub, log: log.child({ module: 'viewers' }), stallTimeoutMs: config.stream.stallTimeoutMs });
-  const source = opts.source ?? createSource(config, log.child({ module: 'camera' }));
-  const supervisor = new Supervisor({ source, hub, log: log.child({ module: 'supervisor' }) });
+  const rawSource = opts.source ?? createSource(config, log.child({ module: 'camera' }));
+  // Metrics read the counters above at scrape time; only the source is wrapped, to
+  // count frames and time encodes (once per frame, never per viewer).
+  const metrics: CamstreamMetrics | undefined = config.metrics.enabled
+    ? new CamstreamMetrics({ hub, pool, viewers, version: VERSION, source: (): SourceStatus => supervisor.status }, { processMetrics: true })
+    : undefined;
+  const source: FrameSource = metrics ? instrumentSource(rawSource, metrics) : rawSource;
+  const supervisor: Supervisor = new Supervisor({ source, hub, log: log.child({ module: 'supervisor' }) });
 
-  const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: Date.now(), version: VERSION };
+  const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: Date.now(), version: VERSION, metrics };
   viewers.start();
   const server = await listen(createApp(deps), config.server, log.child({ module: 'server' }));
   // The camera starts after the port is open, so /healthz and /api/status can

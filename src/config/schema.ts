@@ -146,6 +146,14 @@ export const schema = {
       env: 'CAMSTREAM_STREAM_DROP_SAME_FRAMES',
     },
   },
+  metrics: {
+    enabled: {
+      doc: 'Serve Prometheus metrics at GET /metrics (frames, fps, encode time, viewers, drops, bytes, restarts, process CPU/memory). false = /metrics answers 404.',
+      format: bool,
+      default: true,
+      env: 'CAMSTREAM_METRICS_ENABLED',
+    },
+  },
   log: {
     level: {
       doc: 'Log level: fatal, error, warn, info, debug, trace or silent. info logs each viewer once on connect and once on leave, never per frame.',
@@ -191,6 +199,7 @@ export interface Config {
     stallTimeoutMs: number;
     dropSameFrames: boolean;
   };
+  metrics: { enabled: boolean };
   log: { level: (typeof LOG_LEVELS)[number] };
   uvThreadpoolSize: number;
 }

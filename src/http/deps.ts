@@ -5,6 +5,7 @@ import type { FrameHub } from '../hub/frame-hub';
 import type { ClientPool } from '../hub/client-pool';
 import type { Viewers } from '../hub/viewers';
 import type { SourceStatus } from '../capture/status';
+import type { CamstreamMetrics } from '../metrics/metrics';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -15,5 +16,7 @@ export interface AppDeps {
   source: SourceStatus;
   startedAt: number;
   version: string;
+  /** Prometheus metrics for GET /metrics; absent when metrics.enabled is false. */
+  metrics?: CamstreamMetrics;
   now?: () => number;
 }
