@@ -13,6 +13,8 @@ import { createApp } from './http/app';
 import type { AppDeps } from './http/deps';
 import { listen, type RunningServer } from './http/server';
 import { VERSION } from './version';
+import type { Notifier } from './platform/sd-notify';
+import { startHeartbeat } from './platform/service-heartbeat';
 import { CamstreamMetrics } from './metrics/metrics';
 import { instrumentSource } from './metrics/instrument-source';
 
@@ -29,6 +31,8 @@ export interface StartOptions {
   log: Logger;
   /** Tests may hand in a source (e.g. one that fails on cue); default: from config. */
   source?: FrameSource;
+  /** systemd notifications (READY, STATUS, WATCHDOG, STOPPING); cli.ts passes one. */
+  notifier?: Notifier;
 }
 
 export async function startCamstream(loaded: Loaded, opts: StartOptions): Promise<Camstream> {
@@ -55,6 +59,10 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
   // The camera starts after the port is open, so /healthz and /api/status can
   // explain a camera that is slow to come up.
   void supervisor.start();
+  // READY=1 now that the port is open; STATUS= and WATCHDOG=1 from here on.
+  const heartbeat = opts.notifier
+    ? startHeartbeat({ notifier: opts.notifier, hub, pool, source: supervisor.status, fps: config.camera.fps, log: log.child({ module: 'systemd' }) })
+    : null;
 
   let stopping: Promise<void> | null = null;
   return {
@@ -65,11 +73,13 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
     stop() {
       stopping ??= (async () => {
         log.info('shutting down');
+        heartbeat?.stopping();
         pool.close();
         const closed = server.close(config.server.shutdownTimeoutMs);
         viewers.closeAll('server shutting down', true);
         viewers.stop();
         await Promise.allSettled([closed, supervisor.stop()]);
+        heartbeat?.close();
         log.info('stopped');
       })();
       return stopping;
