@@ -84,8 +84,11 @@ async function main(argv: string[]): Promise<void> {
   process.env.UV_THREADPOOL_SIZE = String(loaded.config.uvThreadpoolSize);
   const { createLogger } = await import('./log');
   const { startCamstream } = await import('./main');
+  const { createNotifier } = await import('./platform/sd-notify');
   const log = createLogger(loaded.config.log.level);
-  const app = await startCamstream(loaded, { log });
+  // systemd's notify protocol (Type=notify): a no-op when NOTIFY_SOCKET is unset.
+  const notifier = createNotifier({ env: process.env, log: log.child({ module: 'systemd' }) });
+  const app = await startCamstream(loaded, { log, notifier });
 
   let signalled = false;
   const onSignal = (sig: NodeJS.Signals) => {
