@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Test harness only (never used on a Pi): make sure a cached Debian rootfs with systemd
+# exists for booting in systemd-nspawn, and print its path.
+#   scripts/container/rootfs.sh [SUITE]      (default: trixie)
+# The rootfs is built in a temporary directory and renamed into place only when
+# debootstrap succeeded, so an interrupted build is never mistaken for a good cache.
+set -euo pipefail
+suite="${1:-trixie}"
+cache="${CAMSTREAM_TEST_CACHE:-/var/cache/camstream-test}"
+root="$cache/rootfs-$suite"
+
+if [ -x "$root/usr/lib/systemd/systemd" ] && [ -f "$root/.camstream-rootfs-ok" ]; then
+  echo "$root"
+  exit 0
+fi
+command -v debootstrap >/dev/null || { echo "rootfs: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 1; }
+
+# The Debian mirror this machine already uses (deb822 or one-line sources); never hard-code one.
+mirror=""
+if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+  mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+fi
+if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
+  mirror=$(awk '$1=="deb"{for(i=2;i<=NF;i++) if ($i ~ /^https?:/) {print $i; exit}}' /etc/apt/sources.list)
+fi
+mirror="${mirror:-http://deb.debian.org/debian}"
+
+mkdir -p "$cache"
+# Leftovers of interrupted builds are never reused.
+rm -rf "$cache/rootfs-$suite.tmp."*
+tmp="$cache/rootfs-$suite.tmp.$$"
+echo "rootfs: debootstrap $suite from $mirror into $tmp (about a minute)" >&2
+if ! debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus "$suite" "$tmp" "$mirror" >"$tmp.log" 2>&1; then
+  tail -20 "$tmp.log" >&2
+  echo "rootfs: debootstrap failed (log: $tmp.log)" >&2
+  rm -rf "$tmp"
+  exit 1
+fi
+# Reproducible machine-id handling: an empty file makes systemd generate one per boot.
+: >"$tmp/etc/machine-id"
+touch "$tmp/.camstream-rootfs-ok"
+rm -rf "$root"
+mv "$tmp" "$root"
+rm -f "$tmp.log"
+echo "$root"
