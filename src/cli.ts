@@ -8,6 +8,7 @@ import { VERSION } from './version';
 const USAGE = `usage: camstream [serve] [--config PATH]
        camstream check-config [PATH]
        camstream example-config      print a documented config with every key
+       camstream hash-password       read a password (prompt, or first line of stdin), print its scrypt hash for auth.users
        camstream --version
 
 Config: --config PATH, else $CAMSTREAM_CONFIG, else /etc/camstream.json (optional);
@@ -15,7 +16,7 @@ environment variables (CAMSTREAM_*) override the file. See config/camstream.exam
 `;
 
 interface Args {
-  command: 'serve' | 'check-config' | 'example-config' | 'help' | 'version';
+  command: 'serve' | 'check-config' | 'example-config' | 'hash-password' | 'help' | 'version';
   configPath?: string;
 }
 
@@ -33,7 +34,7 @@ export function parseArgs(argv: string[]): Args {
       args.configPath = p;
     } else if (a.startsWith('--config=')) {
       args.configPath = a.slice('--config='.length);
-    } else if (!commandSeen && (a === 'serve' || a === 'check-config' || a === 'example-config')) {
+    } else if (!commandSeen && (a === 'serve' || a === 'check-config' || a === 'example-config' || a === 'hash-password')) {
       args.command = a;
       commandSeen = true;
     } else if (args.command === 'check-config' && !a.startsWith('-') && args.configPath === undefined) {
@@ -73,6 +74,11 @@ async function main(argv: string[]): Promise<void> {
   if (args.command === 'example-config') {
     const { exampleConfig } = await import('./config/example');
     return void process.stdout.write(exampleConfig());
+  }
+  if (args.command === 'hash-password') {
+    const { hashPasswordCommand } = await import('./auth/hash-password-command');
+    process.exitCode = await hashPasswordCommand();
+    return;
   }
   const loaded = load(args.configPath);
   if (args.command === 'check-config') {

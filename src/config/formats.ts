@@ -1,6 +1,10 @@
 // Convict formats that say what they expect. Each throws a message of the form
 // "expected …", and load.ts adds the key, the file and what it got.
 import convict from 'convict';
+import { parseHash } from '../auth/scrypt';
+import { tokenEntryProblem } from '../auth/tokens';
+import { parseCidr } from '../http/access-list';
+import { frameAncestorsProblem } from '../http/security-headers';
 
 const registered = new Set<string>();
 
@@ -74,3 +78,91 @@ export const textList = register(
   },
   (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''),
 );
+
+// --- access control (auth.*, server.allow, server.tls, http.frameAncestors) ---
+// Messages about users and tokens never quote the entries: they hold secrets or hashes.
+
+/** From env: a JSON array (`[{"name":"ana","passwordHash":"scrypt$…"}]`). */
+const jsonArray = (v: string): unknown => {
+  const s = v.trim();
+  if (!s.startsWith('[')) return v;
+  try {
+    return JSON.parse(s);
+  } catch {
+    return v;
+  }
+};
+
+function listProblem(v: unknown, what: string, entry: (e: unknown) => string | null): string | null {
+  if (!Array.isArray(v)) return `${what} must be a JSON array (${typeof v} given)`;
+  for (let i = 0; i < v.length; i++) {
+    const p = entry(v[i]);
+    if (p) return `entry ${i + 1} of ${v.length}${(v[i] as { name?: unknown })?.name !== undefined ? ` (${JSON.stringify((v[i] as { name?: unknown }).name)})` : ''} ${p}`;
+  }
+  const names = v.map((e) => (e as { name: string }).name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) return `name ${JSON.stringify(dup)} is used twice (expected unique names)`;
+  return null;
+}
+
+/** auth.users: [{ name, passwordHash }] with hashes from `camstream hash-password`. */
+export const userList = register(
+  'list of users',
+  (v) => {
+    const p = listProblem(v, 'users', (e) => {
+      if (!e || typeof e !== 'object' || Array.isArray(e)) return 'is not an object with "name" and "passwordHash"';
+      const u = e as Record<string, unknown>;
+      const extra = Object.keys(u).filter((k) => k !== 'name' && k !== 'passwordHash');
+      if (extra.length > 0) return `has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')} (expected "name" and "passwordHash"; never put a plain password here)`;
+      if (typeof u.name !== 'string' || u.name === '' || u.name.includes(':') || /[\0-\x1f]/.test(u.name)) return 'has no usable "name" (expected a non-empty string without ":" or control characters)';
+      try {
+        parseHash(u.passwordHash);
+      } catch (err) {
+        return `has a bad "passwordHash": ${(err as Error).message}`;
+      }
+      return null;
+    });
+    if (p) throw new Error(p);
+  },
+  jsonArray,
+);
+
+/** auth.tokens: [{ name, token } | { name, tokenHash }]. */
+export const tokenList = register(
+  'list of tokens',
+  (v) => {
+    const p = listProblem(v, 'tokens', tokenEntryProblem);
+    if (p) throw new Error(p);
+  },
+  jsonArray,
+);
+
+/** server.allow: CIDR networks; from env a comma-separated list. */
+export const cidrList = register(
+  'list of CIDR networks',
+  (v) => {
+    if (!Array.isArray(v)) throw new Error('expected a list of networks such as ["192.168.1.0/24"]');
+    for (const c of v) {
+      if (typeof c !== 'string') throw new Error('expected a list of network strings such as ["192.168.1.0/24"]');
+      parseCidr(c);
+    }
+  },
+  (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+);
+
+/** http.frameAncestors: CSP frame-ancestors sources; from env a comma-separated list. */
+export const frameAncestorList = register(
+  'frame-ancestors sources',
+  (v) => {
+    const p = frameAncestorsProblem(v);
+    if (p) throw new Error(p);
+  },
+  (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+);
+
+/** auth.realm: shown by the browser's login prompt; goes inside a quoted header value. */
+export const realmText = register('realm', (v) => {
+  if (typeof v !== 'string' || v === '' || v.length > 100 || /["\\\0-\x1f\x7f]/.test(v)) {
+    throw new Error('expected 1..100 printable characters without quotes or backslashes');
+  }
+});

@@ -153,6 +153,14 @@ function crossCheck(c: Config): string[] {
       `server.maxConnections: expected at least stream.maxClients + stream.queueSize + 1 = ${needed} (room for snapshots and 503 answers), got ${c.server.maxConnections}`,
     );
   }
+  if ((c.server.tls.cert === '') !== (c.server.tls.key === '')) {
+    out.push(`server.tls: expected both cert and key paths for HTTPS (or neither for HTTP), got only ${c.server.tls.cert ? 'cert' : 'key'}`);
+  }
+  if (c.server.maxConnectionsPerIp <= c.stream.maxClientsPerIp || c.server.maxConnectionsPerIp > c.server.maxConnections) {
+    out.push(
+      `server.maxConnectionsPerIp: expected more than stream.maxClientsPerIp (${c.stream.maxClientsPerIp}) and at most server.maxConnections (${c.server.maxConnections}), got ${c.server.maxConnectionsPerIp}`,
+    );
+  }
   if (c.camera.source === 'files' && c.camera.dir === '') {
     out.push('camera.dir: expected a folder of JPEG files when camera.source is "files", got "" (string)');
   }

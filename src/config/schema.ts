@@ -1,6 +1,6 @@
 // Every key camstream reads: doc (with units and edge cases), format, default, env.
 // config/camstream.example.json mirrors this file and a test keeps them in step.
-import { bool, intRange, nonEmptyText, numberRange, oneOf, text } from './formats';
+import { bool, cidrList, frameAncestorList, intRange, nonEmptyText, numberRange, oneOf, realmText, text, tokenList, userList } from './formats';
 
 export const SOURCE_KINDS = ['testpattern', 'opencv', 'files'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -50,6 +50,32 @@ export const schema = {
       format: intRange(100, 60000),
       default: 5000,
       env: 'CAMSTREAM_SERVER_SHUTDOWN_TIMEOUT_MS',
+    },
+    maxConnectionsPerIp: {
+      doc: 'Open TCP connections one client address may hold at once; past it new ones from that address are closed at once, so one host flooding the port cannot take the places of everyone else. Must exceed stream.maxClientsPerIp (its streams plus snapshots and the page). Raise it if many viewers reach camstream through one proxy.',
+      format: intRange(2, 65536),
+      default: 32,
+      env: 'CAMSTREAM_SERVER_MAX_CONNECTIONS_PER_IP',
+    },
+    allow: {
+      doc: 'Client networks allowed to use the server, as CIDR ("192.168.1.0/24", "fd00::/8"; a bare address = that host). Others get 403 before authentication. [] = everyone. Include 127.0.0.1 if local monitors use /healthz. From env: comma-separated.',
+      format: cidrList,
+      default: [],
+      env: 'CAMSTREAM_SERVER_ALLOW',
+    },
+    tls: {
+      cert: {
+        doc: 'Path to a PEM certificate (chain) to serve HTTPS instead of HTTP; "" = plain HTTP. Needs server.tls.key too. Read once at start-up (restart to pick up a renewed certificate).',
+        format: text,
+        default: '',
+        env: 'CAMSTREAM_SERVER_TLS_CERT',
+      },
+      key: {
+        doc: 'Path to the PEM private key for server.tls.cert; "" = plain HTTP. Keep it readable by the camstream user only.',
+        format: text,
+        default: '',
+        env: 'CAMSTREAM_SERVER_TLS_KEY',
+      },
     },
   },
   camera: {
@@ -154,6 +180,80 @@ export const schema = {
       env: 'CAMSTREAM_METRICS_ENABLED',
     },
   },
+  http: {
+    frameAncestors: {
+      doc: 'Who may embed camstream\'s pages in a frame (CSP frame-ancestors): "\'self\'" (default), "\'none\'", or origins such as "http://homeassistant.local:8123" for NVR/home dashboards. X-Frame-Options is sent too when the list is just \'self\' or \'none\'. From env: comma-separated.',
+      format: frameAncestorList,
+      default: ["'self'"],
+      env: 'CAMSTREAM_HTTP_FRAME_ANCESTORS',
+    },
+  },
+  auth: {
+    users: {
+      doc: 'People who may log in with HTTP Basic (browsers and phones prompt for it): [{"name": "ana", "passwordHash": "scrypt$16384$8$1$…"}]; make the hash with `camstream hash-password`. No users and no tokens = access control off (anyone who can reach the port may watch). From env: a JSON array.',
+      format: userList,
+      default: [],
+      env: 'CAMSTREAM_AUTH_USERS',
+      sensitive: true,
+    },
+    tokens: {
+      doc: 'Access tokens for tools that cannot do Basic auth (OctoPrint, NVRs, scripts): [{"name": "octoprint", "token": "…at least 16 characters…"}] or, to keep the secret out of the file, {"name": …, "tokenHash": "sha256$<hex of sha256(token)>"} (printf %s TOKEN | sha256sum). Sent as "Authorization: Bearer TOKEN", an "X-Camstream-Token: TOKEN" header, or ?token=TOKEN in the URL. From env: a JSON array.',
+      format: tokenList,
+      default: [],
+      env: 'CAMSTREAM_AUTH_TOKENS',
+      sensitive: true,
+    },
+    realm: {
+      doc: 'The realm named in the Basic login prompt (WWW-Authenticate). Browsers remember logins per realm.',
+      format: realmText,
+      default: 'camstream',
+      env: 'CAMSTREAM_AUTH_REALM',
+    },
+    healthzOpen: {
+      doc: 'true = /healthz answers without credentials (for monitors and load balancers); every other URL still needs them. Only matters when auth is on.',
+      format: bool,
+      default: false,
+      env: 'CAMSTREAM_AUTH_HEALTHZ_OPEN',
+    },
+    verifyCacheMs: {
+      doc: 'How long a password that verified is remembered, ms, so a client polling /snapshot does not cost a scrypt run (about 16 MiB and tens of ms) per request. 0 = verify every request. Only successes are remembered; the cache is in memory and keyed by a keyed hash, never the password.',
+      format: intRange(0, 3600000),
+      default: 60000,
+      env: 'CAMSTREAM_AUTH_VERIFY_CACHE_MS',
+    },
+    lockout: {
+      delayAfter: {
+        doc: 'Wrong credentials from one address answered at once before answers start being delayed by auth.lockout.delayMs.',
+        format: intRange(0, 1000),
+        default: 3,
+        env: 'CAMSTREAM_AUTH_LOCKOUT_DELAY_AFTER',
+      },
+      delayMs: {
+        doc: 'Delay before answering each further wrong attempt from that address, ms. Slows password guessing; 0 = no delay.',
+        format: intRange(0, 10000),
+        default: 1000,
+        env: 'CAMSTREAM_AUTH_LOCKOUT_DELAY_MS',
+      },
+      maxFailures: {
+        doc: 'Wrong attempts from one address after which it is locked out (every request gets 429 + Retry-After, right credentials too) for auth.lockout.durationMs. 0 = never lock out.',
+        format: intRange(0, 100000),
+        default: 10,
+        env: 'CAMSTREAM_AUTH_LOCKOUT_MAX_FAILURES',
+      },
+      durationMs: {
+        doc: 'How long a locked-out address stays locked, ms. It then starts again with a clean count.',
+        format: intRange(1000, 86400000),
+        default: 300000,
+        env: 'CAMSTREAM_AUTH_LOCKOUT_DURATION_MS',
+      },
+      windowMs: {
+        doc: 'Wrong attempts are forgotten this long after the last one from that address, ms; a right login forgets them at once.',
+        format: intRange(1000, 86400000),
+        default: 900000,
+        env: 'CAMSTREAM_AUTH_LOCKOUT_WINDOW_MS',
+      },
+    },
+  },
   log: {
     level: {
       doc: 'Log level: fatal, error, warn, info, debug, trace or silent. info logs each viewer once on connect and once on leave, never per frame.',
@@ -179,6 +279,9 @@ export interface Config {
     keepAliveTimeoutMs: number;
     maxConnections: number;
     shutdownTimeoutMs: number;
+    maxConnectionsPerIp: number;
+    allow: string[];
+    tls: { cert: string; key: string };
   };
   camera: {
     source: SourceKind;
@@ -200,6 +303,15 @@ export interface Config {
     dropSameFrames: boolean;
   };
   metrics: { enabled: boolean };
+  http: { frameAncestors: string[] };
+  auth: {
+    users: { name: string; passwordHash: string }[];
+    tokens: { name: string; token?: string; tokenHash?: string }[];
+    realm: string;
+    healthzOpen: boolean;
+    verifyCacheMs: number;
+    lockout: { delayAfter: number; delayMs: number; maxFailures: number; durationMs: number; windowMs: number };
+  };
   log: { level: (typeof LOG_LEVELS)[number] };
   uvThreadpoolSize: number;
 }

@@ -10,6 +10,10 @@ import { healthHandler, statusHandler } from './routes/status';
 import { streamHandler } from './routes/stream';
 import { assetHandler } from './static-serve';
 import { metricsHandler } from '../metrics/route';
+import { accessListMiddleware } from './access-list';
+import { uriLengthLimit } from './access-uri-length';
+import { authMiddleware } from './auth';
+import { securityHeaders } from './security-headers';
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
@@ -37,6 +41,9 @@ export function createApp(deps: AppDeps): Koa {
   router.get('/healthz', healthHandler(deps));
   if (deps.metrics) router.get('/metrics', metricsHandler(deps.metrics));
 
+  // Headers first, so every answer carries them, refusals included.
+  app.use(securityHeaders(deps.config.http));
+  app.use(uriLengthLimit());
   app.use(async (ctx, next) => {
     try {
       await next();
@@ -58,6 +65,10 @@ export function createApp(deps: AppDeps): Koa {
       ctx.status = 404; // setting a body resets Koa's default status to 200
     }
   });
+  // Access list, then authentication, then the router: nothing reaches a route (or
+  // learns which paths exist) without passing both.
+  app.use(accessListMiddleware(deps.config.server.allow, deps.log));
+  app.use(authMiddleware({ auth: deps.config.auth, log: deps.log, now: deps.now }));
   app.use(router.routes());
   app.use(router.allowedMethods());
   // A client that hangs up mid-response is not a server error worth a stack trace.

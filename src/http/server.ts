@@ -1,12 +1,18 @@
 // Listens, bounds sockets (not only streams), and closes everything on shutdown.
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import type { Config } from '../config/schema';
+import { CamstreamError } from '../errors';
 import type { Logger } from '../log';
+import { capConnectionsPerAddress } from './access-connection-cap';
 
 export interface RunningServer {
-  server: http.Server;
+  server: http.Server | https.Server;
+  /** true when serving HTTPS (server.tls.cert/key set). */
+  tls: boolean;
   port: number;
   host: string;
   /** Stop accepting, close idle sockets; after `deadlineMs`, destroy the rest. */
@@ -14,18 +20,43 @@ export interface RunningServer {
   readonly openSockets: number;
 }
 
+/** The certificate and key for server.tls, read once; a clear error naming the file if unreadable. */
+function readTls(tls: Readonly<Config>['server']['tls']): { cert: Buffer; key: Buffer } | null {
+  if (tls.cert === '' && tls.key === '') return null;
+  const read = (file: string, what: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new CamstreamError('CAMSTREAM_ERR_TLS', `server.tls.${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a readable PEM file`);
+    }
+  };
+  return { cert: read(tls.cert, 'cert'), key: read(tls.key, 'key') };
+}
+
+/** A request line the parser gave up on before its end: the URL itself is too long. */
+function urlOverflowed(err: NodeJS.ErrnoException & { rawPacket?: Buffer }): boolean {
+  const raw = err.rawPacket;
+  if (!raw) return false;
+  const eol = raw.indexOf('\r\n');
+  return eol < 0 || eol > 8192;
+}
+
 export async function listen(app: Koa, config: Readonly<Config>['server'], log: Logger): Promise<RunningServer> {
-  const server = http.createServer(
-    {
-      // Slowloris: a client has this long to finish its headers / request...
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      keepAliveTimeout: config.keepAliveTimeoutMs,
-      // ...checked this often (Node's default, 30 s, would let them linger far longer).
-      connectionsCheckingInterval: 1000,
-    },
-    app.callback(),
-  );
+  const options: http.ServerOptions = {
+    // Slowloris: a client has this long to finish its headers / request...
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // ...checked this often (Node's default, 30 s, would let them linger far longer).
+    connectionsCheckingInterval: 1000,
+  };
+  const tls = readTls(config.tls);
+  const server = tls
+    ? // A TLS handshake that never finishes must not hold a socket either.
+      https.createServer({ ...options, ...tls, handshakeTimeout: Math.min(config.headersTimeoutMs, 10000) }, app.callback())
+    : http.createServer(options, app.callback());
+  // Before anything else sees a connection: one address cannot take every place.
+  capConnectionsPerAddress(server, config.maxConnectionsPerIp, log);
   // Past this many sockets Node closes new connections at once: a flood of idle or
   // half-open connections cannot run the process out of memory or descriptors.
   server.maxConnections = config.maxConnections;
@@ -37,7 +68,10 @@ export async function listen(app: Koa, config: Readonly<Config>['server'], log: 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // Malformed requests, oversized headers, timeouts: answer if we can, then drop.
     if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? urlOverflowed(err) ? '414 URI Too Long' : '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.destroySoon?.();
   });
@@ -49,10 +83,11 @@ export async function listen(app: Koa, config: Readonly<Config>['server'], log: 
     });
   });
   const addr = server.address() as AddressInfo;
-  log.info({ host: addr.address, port: addr.port }, 'listening');
+  log.info({ host: addr.address, port: addr.port, tls: tls !== null }, 'listening');
   let closing: Promise<void> | null = null;
   return {
     server,
+    tls: tls !== null,
     port: addr.port,
     host: addr.address,
     get openSockets() {

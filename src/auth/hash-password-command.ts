@@ -1,0 +1,75 @@
+// `camstream hash-password`: reads a password and prints its scrypt hash for
+// auth.users[].passwordHash. From a terminal it prompts twice with echo off; otherwise
+// it reads the first line of stdin (`echo "$PW" | camstream hash-password`), so the
+// password never has to appear in argv (visible in ps) or shell history.
+import { hashPassword } from './scrypt';
+
+export const MIN_PASSWORD_LENGTH = 8;
+
+interface Io {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** One line typed at the terminal, not echoed. null on Ctrl-C / Ctrl-D. */
+function promptHidden(io: Io, prompt: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    io.stderr.write(prompt);
+    let line = '';
+    const stdin = io.stdin;
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    const done = (v: string | null) => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      io.stderr.write('\n');
+      resolve(v);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return done(line);
+        if (ch === '\u0003' || ch === '\u0004') return done(null);
+        if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1);
+        else if (ch >= ' ') line += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+async function readFirstLine(stdin: NodeJS.ReadStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stdin) {
+    chunks.push(c as Buffer);
+    size += (c as Buffer).length;
+    if (size > 64 * 1024 || (c as Buffer).includes(0x0a)) break;
+  }
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
+}
+
+/** Returns the exit code: 0 printed a hash, 1 the input was refused. */
+export async function hashPasswordCommand(io: Io = process): Promise<number> {
+  let password: string | null;
+  if (io.stdin.isTTY) {
+    password = await promptHidden(io, 'Password: ');
+    if (password === null) return 1;
+    const again = await promptHidden(io, 'Again: ');
+    if (again !== password) {
+      io.stderr.write('camstream: the two passwords differ; nothing printed\n');
+      return 1;
+    }
+  } else {
+    password = await readFirstLine(io.stdin);
+  }
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    io.stderr.write(`camstream: expected a password of at least ${MIN_PASSWORD_LENGTH} characters, got ${password.length}${io.stdin.isTTY ? '' : ' (read the first line of stdin)'}\n`);
+    return 1;
+  }
+  io.stdout.write(`${await hashPassword(password)}\n`);
+  if (io.stdin.isTTY) io.stderr.write('Put it in /etc/camstream.json: "auth": { "users": [{ "name": "…", "passwordHash": "<the line above>" }] }\n');
+  return 0;
+}
