@@ -156,9 +156,9 @@ function crossCheck(c: Config): string[] {
   if ((c.server.tls.cert === '') !== (c.server.tls.key === '')) {
     out.push(`server.tls: expected both cert and key paths for HTTPS (or neither for HTTP), got only ${c.server.tls.cert ? 'cert' : 'key'}`);
   }
-  if (c.server.maxConnectionsPerIp <= c.stream.maxClientsPerIp || c.server.maxConnectionsPerIp > c.server.maxConnections) {
+  if (c.server.maxConnectionsPerIp <= c.stream.maxClientsPerIp) {
     out.push(
-      `server.maxConnectionsPerIp: expected more than stream.maxClientsPerIp (${c.stream.maxClientsPerIp}) and at most server.maxConnections (${c.server.maxConnections}), got ${c.server.maxConnectionsPerIp}`,
+      `server.maxConnectionsPerIp: expected more than stream.maxClientsPerIp (${c.stream.maxClientsPerIp}: room for its streams plus a snapshot or page), got ${c.server.maxConnectionsPerIp}`,
     );
   }
   if (c.camera.source === 'files' && c.camera.dir === '') {
