@@ -62,7 +62,7 @@ test('SIGTERM with viewers connected: streams end, the camera is released, exit 
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening" line: ${out}`)), 15000);
     child.stdout.on('data', () => {
-      const m = /"port":(\d+),"msg":"listening"/.exec(out);
+      const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
