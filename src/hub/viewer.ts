@@ -110,7 +110,9 @@ export class Viewer {
     this.busySince = null;
     if (!this.wantsNewest || this.closed) return;
     this.wantsNewest = false;
+    // The socket took everything: send the newest frame now rather than waiting for
+    // the next one (through offer, so the ?fps cap still applies).
     const f = this.opts.latest();
-    if (f) this.send(f, this.now());
+    if (f) this.offer(f);
   };
 }

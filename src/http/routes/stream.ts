@@ -69,8 +69,6 @@ export function streamHandler(deps: AppDeps) {
     res.flushHeaders();
     socket.setNoDelay(true);
     socket.write(STREAM_PREAMBLE);
-    deps.viewers.add(socket, address, maxFps >= deps.config.stream.maxFps ? deps.config.stream.maxFps : maxFps, () =>
-      slot.release(),
-    );
+    deps.viewers.add(socket, address, maxFps, () => slot.release());
   };
 }
