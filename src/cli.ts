@@ -18,6 +18,8 @@ environment variables (CAMSTREAM_*) override the file. See config/camstream.exam
 interface Args {
   command: 'serve' | 'check-config' | 'example-config' | 'hash-password' | 'help' | 'version';
   configPath?: string;
+  /** example-config --markdown: the README's config table instead of JSON. */
+  markdown?: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
@@ -37,6 +39,8 @@ export function parseArgs(argv: string[]): Args {
     } else if (!commandSeen && (a === 'serve' || a === 'check-config' || a === 'example-config' || a === 'hash-password')) {
       args.command = a;
       commandSeen = true;
+    } else if (args.command === 'example-config' && a === '--markdown') {
+      args.markdown = true;
     } else if (args.command === 'check-config' && !a.startsWith('-') && args.configPath === undefined) {
       args.configPath = a;
     } else {
@@ -72,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
   if (args.command === 'version') return void process.stdout.write(`${VERSION}\n`);
 
   if (args.command === 'example-config') {
+    if (args.markdown) return void process.stdout.write((await import('./config/reference')).configReference());
     const { exampleConfig } = await import('./config/example');
     return void process.stdout.write(exampleConfig());
   }
