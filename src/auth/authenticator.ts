@@ -45,6 +45,10 @@ export class Authenticator {
     return this.users.size > 0;
   }
 
+  isUser(name: string): boolean {
+    return this.users.has(name);
+  }
+
   async checkPassword(user: string, password: string): Promise<Verdict> {
     const key = this.cache.key('basic', `${user}\0${password}`);
     const hit = this.cache.get(key);

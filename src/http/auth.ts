@@ -125,7 +125,8 @@ export function authMiddleware(opts: AuthOptions): Koa.Middleware {
       return answer(ctx, 503, 'CAMSTREAM_ERR_AUTH_BUSY', 'too many logins being checked at once; retry in a second', { 'Retry-After': '1' });
     }
     const f = failures.fail(address);
-    const user = cred.kind === 'basic' ? cred.user : undefined;
+    // An unknown name is not logged: it is often the password typed into the wrong field.
+    const user = cred.kind === 'basic' ? (authenticator.isUser(cred.user) ? cred.user : '(unknown user)') : undefined;
     if (f.lockedNow) {
       log.warn({ address, failures: f.failures, lockMs: auth.lockout.durationMs, code: 'CAMSTREAM_ERR_LOCKED_OUT' }, 'too many failed logins: address locked out');
       return lockedOut(ctx, address, Math.ceil(auth.lockout.durationMs / 1000));
