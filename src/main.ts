@@ -6,6 +6,7 @@ import { createSource } from './capture/create-source';
 import type { FrameSource } from './capture/source';
 import type { SourceStatus } from './capture/status';
 import { Supervisor } from './capture/supervisor';
+import { noSignalRenderer } from './capture/no-signal';
 import { FrameHub } from './hub/frame-hub';
 import { ClientPool } from './hub/client-pool';
 import { Viewers } from './hub/viewers';
@@ -31,6 +32,10 @@ export interface StartOptions {
   log: Logger;
   /** Tests may hand in a source (e.g. one that fails on cue); default: from config. */
   source?: FrameSource;
+  /** Environment for camera programs (rpicam-vid, ffmpeg, raspistill are found on its PATH); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** For camera.source=auto: where /dev/video* devices are looked for; default /dev. */
+  devDir?: string;
   /** systemd notifications (READY, STATUS, WATCHDOG, STOPPING); cli.ts passes one. */
   notifier?: Notifier;
 }
@@ -43,15 +48,31 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
 
   const hub = new FrameHub({ dropSameFrames: config.stream.dropSameFrames, log: log.child({ module: 'hub' }) });
   const pool = new ClientPool(config.stream);
-  const viewers = new Viewers({ hub, log: log.child({ module: 'viewers' }), stallTimeoutMs: config.stream.stallTimeoutMs });
-  const rawSource = opts.source ?? createSource(config, log.child({ module: 'camera' }));
+  const viewers = new Viewers({
+    hub,
+    log: log.child({ module: 'viewers' }),
+    stallTimeoutMs: config.stream.stallTimeoutMs,
+    // camera.idle=stop: the supervisor stops the camera when nobody watches.
+    onCountChange: (n) => supervisor.viewersChanged(n),
+  });
+  const rawSource = opts.source ?? createSource(config, log.child({ module: 'camera' }), { env: opts.env ?? process.env, devDir: opts.devDir });
   // Metrics read the counters above at scrape time; only the source is wrapped, to
   // count frames and time encodes (once per frame, never per viewer).
   const metrics: CamstreamMetrics | undefined = config.metrics.enabled
     ? new CamstreamMetrics({ hub, pool, viewers, version: VERSION, source: (): SourceStatus => supervisor.status }, { processMetrics: true })
     : undefined;
   const source: FrameSource = metrics ? instrumentSource(rawSource, metrics) : rawSource;
-  const supervisor: Supervisor = new Supervisor({ source, hub, log: log.child({ module: 'supervisor' }) });
+  const cam = config.camera;
+  const supervisor: Supervisor = new Supervisor({
+    source,
+    hub,
+    log: log.child({ module: 'supervisor' }),
+    minBackoffMs: cam.restartDelayMs,
+    maxBackoffMs: cam.restartDelayMaxMs,
+    stallTimeoutMs: cam.stallTimeoutMs,
+    noSignal: noSignalRenderer(cam.width, cam.height),
+    idleTimeoutMs: cam.idle === 'stop' ? cam.idleTimeoutMs : undefined,
+  });
 
   const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: Date.now(), version: VERSION, metrics };
   viewers.start();

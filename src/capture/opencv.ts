@@ -8,6 +8,7 @@ import { CamstreamError } from '../errors';
 import type { Config } from '../config/schema';
 import type { Logger } from '../log';
 import { cv } from './cv';
+import { needsOrient, orient } from './orient';
 import { Pacer, sleep } from './pacer';
 import type { FrameSink, FrameSource } from './source';
 
@@ -94,6 +95,7 @@ export class OpenCvSource implements FrameSource {
     // Files decode as fast as we ask; cameras and live pipelines pace themselves.
     const pacer = kind === 'file' ? new Pacer(1000 / this.cam.fps) : null;
     const params = [o.IMWRITE_JPEG_QUALITY, this.cam.quality];
+    const rotateFlip = needsOrient(this.cam);
     while (this.running) {
       if (pacer) await sleep(pacer.delay());
       let mat = await cap.readAsync();
@@ -107,9 +109,11 @@ export class OpenCvSource implements FrameSource {
         if (mat.empty) throw new CamstreamError('CAMSTREAM_ERR_SOURCE', `${this.cam.device}: camera returned no frame`);
       }
       const t0 = performance.now();
-      const jpeg = await o.imencodeAsync('.jpg', mat, params);
+      // Rotation/flip in software: V4L2 cameras' own controls for it vary by model.
+      const img = rotateFlip ? await orient(mat, this.cam) : mat;
+      const jpeg = await o.imencodeAsync('.jpg', img, params);
       if (!this.running) break;
-      sink.frame(jpeg, { width: mat.cols, height: mat.rows, encodeMs: performance.now() - t0 });
+      sink.frame(jpeg, { width: img.cols, height: img.rows, encodeMs: performance.now() - t0 });
     }
   }
 }

@@ -23,6 +23,8 @@ export interface FrameSource {
   describe(): string;
   /** Begin delivering frames to `sink`. Resolves once the device is open. */
   start(sink: FrameSink): Promise<void>;
+  /** For sources that choose among others (auto): what was picked and why, once known. */
+  selection?(): string | undefined;
   /** Stop delivering and release the device. Idempotent; never throws. */
   stop(): Promise<void>;
 }

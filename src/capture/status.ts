@@ -12,6 +12,10 @@ export interface SourceStatus {
   /** ms epoch of the last state change. */
   since: number;
   restarts: number;
+  /** Failures in a row (drives the backoff); 0 once the camera has stayed up. */
+  failures: number;
+  /** ms epoch of the next restart attempt while offline, else null. */
+  nextRestartAt: number | null;
   /** For source=auto: what was picked and why. */
   selected?: string;
 }

@@ -1,9 +1,27 @@
-// Runs one frame source and keeps it running: publishes its frames to the hub and
-// restarts it with capped exponential backoff when it fails.
+// Runs one frame source and keeps it running. It publishes the source's frames to
+// the hub; when the source errors, exits, or goes quiet for stallTimeoutMs it stops
+// it and starts it again after a capped exponential backoff. While the camera is
+// down it publishes a NO SIGNAL picture (live=false) about once a second, so
+// connected viewers keep their connection, see why, and get live frames again on the
+// same connection when the camera is back (µStreamer's "NO LIVE VIDEO" behaviour).
+//
+//            start()                 first frame
+//   stopped ─────────► starting ───────────────────► live
+//                        ▲  │ error/exit/no frame      │ error/exit/stall
+//       backoff elapsed  │  ▼                          ▼
+//                        └─ offline ◄──────────────────┘     (NO SIGNAL at ~1 fps)
+//
+//   idle policy "stop": no viewers for idleTimeoutMs → idle (camera released);
+//   next viewer → starting.
+import { CamstreamError } from '../errors';
 import type { Logger } from '../log';
 import type { FrameHub } from '../hub/frame-hub';
-import type { FrameSource } from './source';
+import type { NoSignalRender } from './no-signal';
+import type { FrameInfo, FrameSource } from './source';
 import type { SourceState, SourceStatus } from './status';
+
+/** How long source.start() (opening the device) may take before it counts as failed, ms. */
+export const START_TIMEOUT_MS = 15000;
 
 export interface SupervisorOptions {
   source: FrameSource;
@@ -12,6 +30,18 @@ export interface SupervisorOptions {
   /** First restart delay, ms; doubles per consecutive failure up to maxBackoffMs. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** No frame for this long (including after a start) = failed, ms. */
+  stallTimeoutMs?: number;
+  /** Live this long without failing resets the backoff, ms. */
+  healthyAfterMs?: number;
+  /** Draws the NO SIGNAL picture; null = publish nothing while down. */
+  noSignal?: NoSignalRender | null;
+  /** How often the NO SIGNAL picture is published while down, ms. */
+  noSignalIntervalMs?: number;
+  /** Stop the camera after this long without viewers (camera.idle=stop); undefined = keep capturing. */
+  idleTimeoutMs?: number;
+  /** Shown in /api/status for source=auto: what was picked and why. */
+  selected?: string;
   now?: () => number;
 }
 
@@ -19,12 +49,33 @@ export class Supervisor {
   readonly status: SourceStatus;
   private running = false;
   private failures = 0;
-  private restartTimer: NodeJS.Timeout | null = null;
   private generation = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private launchedAt = 0;
+  /** source.start() has not resolved yet (opening the device, auto-detecting). */
+  private starting = false;
+  private lastFrameAt: number | null = null;
+  private liveSince = 0;
+  /** When anything (live or NO SIGNAL) was last published. */
+  private lastPublishAt = 0;
+  private rendering = false;
+  /** The last source.stop() in flight; a start waits for it so two runs never overlap. */
+  private stopped: Promise<void> = Promise.resolve();
+  private viewers = 0;
   private readonly now: () => number;
+  private readonly min: number;
+  private readonly max: number;
+  private readonly stallMs: number;
+  private readonly noSignalMs: number;
 
   constructor(private readonly opts: SupervisorOptions) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? (() => Date.now());
+    this.min = opts.minBackoffMs ?? 500;
+    this.max = Math.max(this.min, opts.maxBackoffMs ?? 30000);
+    this.stallMs = opts.stallTimeoutMs ?? 5000;
+    this.noSignalMs = opts.noSignalIntervalMs ?? 1000;
     this.status = {
       kind: opts.source.kind,
       description: opts.source.describe(),
@@ -32,69 +83,210 @@ export class Supervisor {
       reason: null,
       since: this.now(),
       restarts: 0,
+      failures: 0,
+      nextRestartAt: null,
+      ...(opts.selected ? { selected: opts.selected } : {}),
     };
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    // One timer does the stall check and the NO SIGNAL pacing, whatever the frame rate.
+    const every = Math.max(50, Math.min(250, Math.floor(Math.min(this.stallMs, this.noSignalMs) / 4)));
+    this.ticker = setInterval(() => this.tick(), every);
+    this.ticker.unref();
+    if (this.opts.idleTimeoutMs !== undefined && this.viewers === 0) this.armIdle();
     await this.launch();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.generation++;
+    for (const t of [this.restartTimer, this.idleTimer]) if (t) clearTimeout(t);
+    if (this.ticker) clearInterval(this.ticker);
+    this.restartTimer = this.idleTimer = this.ticker = null;
+    await this.stopSource();
+    this.status.nextRestartAt = null;
+    this.setState('stopped', null);
+  }
+
+  /** Tell the supervisor how many viewers watch now (for camera.idle=stop). */
+  viewersChanged(count: number): void {
+    this.viewers = count;
+    if (this.opts.idleTimeoutMs === undefined || !this.running) return;
+    if (count > 0) {
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+      if (this.status.state === 'idle') {
+        this.opts.log.info({ viewers: count }, 'viewer arrived: starting the camera');
+        void this.launch();
+      }
+    } else if (!this.idleTimer && this.status.state !== 'idle') {
+      this.armIdle();
+    }
+  }
+
+  private armIdle(): void {
+    const ms = this.opts.idleTimeoutMs ?? 0;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.running && this.viewers === 0) void this.goIdle(ms);
+    }, ms);
+    this.idleTimer.unref();
+  }
+
+  private async goIdle(ms: number): Promise<void> {
+    this.generation++;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
-    await this.opts.source.stop();
-    this.setState('stopped', null);
+    this.status.nextRestartAt = null;
+    this.failures = 0;
+    this.setState('idle', `no viewers for ${Math.round(ms / 1000)} s: camera stopped until the next viewer`);
+    await this.stopSource();
   }
 
   private async launch(): Promise<void> {
     const gen = ++this.generation;
-    this.setState('starting', this.status.reason);
+    this.launchedAt = this.now();
+    this.lastFrameAt = null;
+    this.status.nextRestartAt = null;
+    this.setState('starting', this.status.state === 'offline' ? this.status.reason : null);
     const sink = {
-      frame: (jpeg: Buffer, info?: { width: number; height: number }) => {
+      frame: (jpeg: Buffer, info?: FrameInfo) => {
         if (gen !== this.generation) return; // a late frame from a stopped run
-        if (this.status.state !== 'live') {
-          this.failures = 0;
-          this.setState('live', null);
-        }
-        this.opts.hub.publish(jpeg, info);
+        this.onFrame(jpeg, info);
       },
       fail: (err: Error) => {
         if (gen === this.generation) this.onFailure(err);
       },
     };
     try {
+      await this.stopped;
+      if (gen !== this.generation) return;
+      this.starting = true;
       await this.opts.source.start(sink);
+      if (gen !== this.generation) return;
+      // The device is open: the wait for a first frame counts from here.
+      this.launchedAt = this.now();
+      this.starting = false;
       this.status.description = this.opts.source.describe();
+      const selected = this.opts.source.selection?.();
+      if (selected) this.status.selected = selected;
     } catch (err) {
-      if (gen === this.generation) this.onFailure(err as Error);
+      if (gen !== this.generation) return;
+      this.starting = false;
+      this.onFailure(err as Error);
     }
+  }
+
+  private onFrame(jpeg: Buffer, info?: FrameInfo): void {
+    const t = this.now();
+    this.lastFrameAt = t;
+    if (this.status.state !== 'live') {
+      if (this.failures > 0) this.opts.log.info({ afterFailures: this.failures }, 'camera is live again');
+      this.liveSince = t;
+      this.setState('live', null);
+    } else if (this.failures > 0 && t - this.liveSince >= (this.opts.healthyAfterMs ?? 10000)) {
+      // Only a camera that stays up earns a fresh backoff; one that crashes after
+      // each first frame must not restart in a tight loop.
+      this.failures = 0;
+      this.status.failures = 0;
+    }
+    this.lastPublishAt = t;
+    this.opts.hub.publish(jpeg, info, true);
   }
 
   private onFailure(err: Error): void {
     if (!this.running) return;
-    this.generation++;
+    const gen = ++this.generation;
     this.failures++;
-    const min = this.opts.minBackoffMs ?? 500;
-    const max = this.opts.maxBackoffMs ?? 30000;
-    const delay = Math.min(max, min * 2 ** (this.failures - 1));
+    this.status.failures = this.failures;
+    const delay = Math.min(this.max, this.min * 2 ** Math.min(30, this.failures - 1));
+    this.status.nextRestartAt = this.now() + delay;
     this.setState('offline', err.message);
-    this.opts.log.warn({ err: err.message, retryInMs: delay, failures: this.failures }, 'camera source failed; restarting');
-    void this.opts.source.stop().finally(() => {
-      if (!this.running) return;
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = null;
+    this.opts.log.warn({ err: err.message, code: (err as CamstreamError).code, retryInMs: delay, failures: this.failures }, 'camera source failed; restarting');
+    // Release the device now, while the backoff runs; the restart waits for it.
+    const stopped = this.stopSource();
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      void stopped.then(() => {
+        if (!this.running || gen !== this.generation) return;
         this.status.restarts++;
         void this.launch();
-      }, delay);
+      });
+    }, delay);
+  }
+
+  /** source.stop(), bounded: a source that will not stop must not wedge the supervisor. */
+  private stopSource(): Promise<void> {
+    this.stopped = this.boundedStop();
+    return this.stopped;
+  }
+
+  private async boundedStop(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.opts.log.error('camera source did not stop within 5 s; carrying on');
+        resolve();
+      }, 5000);
+      timer.unref();
     });
+    try {
+      await Promise.race([this.opts.source.stop().catch((err: Error) => this.opts.log.warn({ err: err.message }, 'camera source stop failed')), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    const t = this.now();
+    const state = this.status.state;
+    if (state === 'starting' || state === 'live') {
+      const quietFor = t - (this.lastFrameAt ?? this.launchedAt);
+      // Opening a device (or auto-detecting one) may take longer than a frame gap,
+      // but a start that never returns must still be caught.
+      const limit = this.starting ? Math.max(this.stallMs, START_TIMEOUT_MS) : this.stallMs;
+      if (quietFor > limit) {
+        const what = this.starting
+          ? `did not open within ${limit} ms`
+          : this.lastFrameAt === null
+            ? `no first frame within ${limit} ms of starting`
+            : `no frame for ${limit} ms`;
+        this.starting = false;
+        this.onFailure(new CamstreamError('CAMSTREAM_ERR_SOURCE', `${this.opts.source.kind}: ${what}`));
+        return;
+      }
+    }
+    if ((state === 'starting' || state === 'offline') && t - Math.max(this.lastPublishAt, this.launchedAt) >= this.noSignalMs) {
+      this.publishNoSignal(t);
+    }
+  }
+
+  private publishNoSignal(t: number): void {
+    const render = this.opts.noSignal;
+    if (!render || this.rendering) return;
+    this.rendering = true;
+    this.lastPublishAt = t;
+    const reason = this.status.state === 'offline' ? (this.status.reason ?? 'camera failed') : `starting ${this.status.description}${this.status.reason ? ` (last error: ${this.status.reason})` : ''}`;
+    const gen = this.generation;
+    render(reason, new Date(t))
+      .then((jpeg) => {
+        // A live frame may have arrived while drawing: never cover it with NO SIGNAL.
+        const state = this.status.state;
+        if (this.running && gen === this.generation && (state === 'starting' || state === 'offline')) this.opts.hub.publish(jpeg, undefined, false);
+      })
+      .catch((err: Error) => this.opts.log.error({ err: err.message }, 'could not draw the NO SIGNAL frame'))
+      .finally(() => {
+        this.rendering = false;
+      });
   }
 
   private setState(state: SourceState, reason: string | null): void {
     if (this.status.state !== state) this.opts.log.info({ state, reason }, 'camera state');
+    else if (this.status.reason === reason) return;
     this.status.state = state;
     this.status.reason = reason;
     this.status.since = this.now();

@@ -2,8 +2,11 @@
 // config/camstream.example.json mirrors this file and a test keeps them in step.
 import { bool, cidrList, frameAncestorList, intRange, nonEmptyText, numberRange, oneOf, realmText, text, tokenList, userList } from './formats';
 
-export const SOURCE_KINDS = ['testpattern', 'opencv', 'files'] as const;
+export const SOURCE_KINDS = ['auto', 'testpattern', 'opencv', 'libcamera', 'raspistill', 'http', 'files'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+export const ROTATIONS = [0, 90, 180, 270] as const;
+export const IDLE_POLICIES = ['keep', 'stop'] as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -80,9 +83,9 @@ export const schema = {
   },
   camera: {
     source: {
-      doc: 'Where frames come from: testpattern (built-in moving pattern, no camera needed), opencv (V4L2 device, GStreamer pipeline or video file via OpenCV), files (a folder of JPEGs replayed without re-encoding).',
+      doc: 'Where frames come from: auto (the Pi Camera Module if rpicam-vid finds one, else the first /dev/video* that can capture, else testpattern; the choice and why are logged and shown in /api/status), testpattern (built-in moving pattern, no camera needed), opencv (V4L2 device, GStreamer pipeline or video file via OpenCV; a USB camera offering MJPEG is passed through, see camera.passthrough), libcamera (Pi Camera Module via rpicam-vid/libcamera-vid, camera JPEGs passed through), raspistill (legacy camera stack on 32-bit Bullseye: repeated stills, about 0.5-2 fps), http (relay another MJPEG stream from camera.url), files (a folder of JPEGs replayed without re-encoding).',
       format: oneOf(SOURCE_KINDS),
-      default: 'testpattern',
+      default: 'auto',
       env: 'CAMSTREAM_CAMERA_SOURCE',
     },
     device: {
@@ -122,10 +125,70 @@ export const schema = {
       env: 'CAMSTREAM_CAMERA_FPS',
     },
     quality: {
-      doc: 'JPEG quality 1..100 when camstream encodes (testpattern, raw camera formats). Camera-made JPEGs are passed through untouched.',
+      doc: 'JPEG quality 1..100 when camstream encodes (testpattern, raw camera formats) and asked of rpicam-vid (-q) and raspistill. Camera-made JPEGs (USB MJPEG passthrough, relay) are passed through untouched.',
       format: intRange(1, 100),
       default: 75,
       env: 'CAMSTREAM_CAMERA_QUALITY',
+    },
+    url: {
+      doc: 'For source=http: the multipart/x-mixed-replace MJPEG URL to relay, e.g. http://pi.local:8080/stream (another camstream, mjpg-streamer, an IP camera). Credentials may go in the URL (http://user:pass@host/…).',
+      format: text,
+      default: '',
+      env: 'CAMSTREAM_CAMERA_URL',
+    },
+    rotation: {
+      doc: 'Rotate the picture clockwise by 0, 90, 180 or 270 degrees. libcamera and raspistill rotate in the camera (libcamera: 0 or 180 only); opencv rotates in software before encoding (turns USB MJPEG passthrough off). Not applied to http and files.',
+      format: oneOf(ROTATIONS),
+      default: 0,
+      env: 'CAMSTREAM_CAMERA_ROTATION',
+    },
+    hflip: {
+      doc: 'Mirror the picture left-right. Done by the camera for libcamera/raspistill, by OpenCV for opencv (turns USB MJPEG passthrough off).',
+      format: bool,
+      default: false,
+      env: 'CAMSTREAM_CAMERA_HFLIP',
+    },
+    vflip: {
+      doc: 'Flip the picture upside down. Done by the camera for libcamera/raspistill, by OpenCV for opencv (turns USB MJPEG passthrough off).',
+      format: bool,
+      default: false,
+      env: 'CAMSTREAM_CAMERA_VFLIP',
+    },
+    passthrough: {
+      doc: 'For source=opencv on a V4L2 device with camera.fourcc MJPG: serve the camera\'s own JPEGs through ffmpeg (-c:v copy) without decoding and re-encoding, which costs a fraction of the CPU. Needs ffmpeg; if it is missing, or rotation/flip is set, camstream decodes and encodes with OpenCV instead. false = always OpenCV.',
+      format: bool,
+      default: true,
+      env: 'CAMSTREAM_CAMERA_PASSTHROUGH',
+    },
+    stallTimeoutMs: {
+      doc: 'A camera that delivers no frame for this long (also after a start) is restarted, ms. Keep it above the time between frames: raspistill manages about one frame a second, so give it 10000 or more.',
+      format: intRange(500, 600000),
+      default: 5000,
+      env: 'CAMSTREAM_CAMERA_STALL_TIMEOUT_MS',
+    },
+    restartDelayMs: {
+      doc: 'First wait before restarting a failed camera, ms; doubles after each failure in a row up to camera.restartDelayMaxMs, and resets once the camera has been live for 10 s.',
+      format: intRange(10, 600000),
+      default: 500,
+      env: 'CAMSTREAM_CAMERA_RESTART_DELAY_MS',
+    },
+    restartDelayMaxMs: {
+      doc: 'Longest wait between restarts of a failing camera, ms (the cap of the exponential backoff). Viewers see a NO SIGNAL frame about once a second meanwhile.',
+      format: intRange(10, 3600000),
+      default: 30000,
+      env: 'CAMSTREAM_CAMERA_RESTART_DELAY_MAX_MS',
+    },
+    idle: {
+      doc: 'What the camera does when nobody watches /stream: keep (capture all the time; snapshots are always fresh, no start-up delay) or stop (release the camera after camera.idleTimeoutMs without viewers, start it again when the next viewer connects; the first frame then takes the camera\'s warm-up time, about 1-2 s for rpicam-vid).',
+      format: oneOf(IDLE_POLICIES),
+      default: 'keep',
+      env: 'CAMSTREAM_CAMERA_IDLE',
+    },
+    idleTimeoutMs: {
+      doc: 'For camera.idle=stop: how long without streaming viewers before the camera is stopped, ms. 0 = as soon as the last viewer leaves.',
+      format: intRange(0, 86400000),
+      default: 30000,
+      env: 'CAMSTREAM_CAMERA_IDLE_TIMEOUT_MS',
     },
   },
   stream: {
@@ -292,6 +355,16 @@ export interface Config {
     height: number;
     fps: number;
     quality: number;
+    url: string;
+    rotation: (typeof ROTATIONS)[number];
+    hflip: boolean;
+    vflip: boolean;
+    passthrough: boolean;
+    stallTimeoutMs: number;
+    restartDelayMs: number;
+    restartDelayMaxMs: number;
+    idle: (typeof IDLE_POLICIES)[number];
+    idleTimeoutMs: number;
   };
   stream: {
     maxClients: number;

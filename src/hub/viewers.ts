@@ -11,6 +11,8 @@ export interface ViewersOptions {
   log: Logger;
   stallTimeoutMs: number;
   now?: () => number;
+  /** Called with the new number of viewers whenever one joins or leaves (camera idle policy). */
+  onCountChange?: (count: number) => void;
 }
 
 export class Viewers {
@@ -54,11 +56,13 @@ export class Viewers {
           'viewer left',
         );
         onClose?.();
+        this.opts.onCountChange?.(this.viewers.size);
       },
     });
     this.viewers.add(viewer);
     this.counters.connected++;
     this.opts.log.info({ viewer: viewer.id, address, maxFps: maxFps || null }, 'viewer joined');
+    this.opts.onCountChange?.(this.viewers.size);
     // Start with the newest frame so the picture shows at once, not one frame later.
     const f = this.opts.hub.latest;
     if (f) viewer.offer(f);

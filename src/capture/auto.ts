@@ -1,0 +1,151 @@
+// source=auto: the Pi Camera Module if rpicam-vid (or libcamera-vid) lists a camera,
+// else the first /dev/video* that delivers a frame, else the test pattern. Decided
+// once, at the first start, and kept: a camera that later fails is restarted (and
+// shows NO SIGNAL), not silently swapped for the test pattern. The choice and the
+// reason are logged and shown in /api/status as source.selected.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema';
+import type { Logger } from '../log';
+import { cv } from './cv';
+import { LIBCAMERA_PROGRAMS, LibcameraSource } from './libcamera';
+import type { FrameSink, FrameSource } from './source';
+import { TestPatternSource } from './testpattern';
+import { UsbCameraSource } from './usb-camera';
+import { whichFirst } from './which';
+
+type CameraConfig = Config['camera'];
+
+export interface AutoOptions {
+  env: NodeJS.ProcessEnv;
+  /** Where video devices are looked for (tests point it at an empty folder). */
+  devDir?: string;
+  /** Where V4L2 device names are read, to skip the Pi's codec/ISP nodes. */
+  sysDir?: string;
+}
+
+/** Pi-internal V4L2 nodes that are not cameras (codec, ISP, decoder, CSI front end). */
+const NOT_A_CAMERA = /bcm2835-(codec|isp)|rpi-hevc|pispbe|rp1-cfe|unicam-(embedded|meta)/i;
+
+export interface Choice {
+  kind: 'libcamera' | 'opencv' | 'testpattern';
+  device?: string;
+  reason: string;
+}
+
+/** `rpicam-vid --list-cameras`: "0 : imx708 [4608x2592 10-bit RGGB] (/base/…)" per camera. */
+export function parseCameraList(out: string): string[] {
+  return [...out.matchAll(/^\s*(\d+)\s*:\s*(\S+)/gm)].map((m) => m[2]);
+}
+
+function listLibcameraCameras(env: NodeJS.ProcessEnv): Promise<{ program: string; cameras: string[]; error?: string } | null> {
+  const found = whichFirst(LIBCAMERA_PROGRAMS, env.PATH);
+  if (!found) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    execFile(found.path, ['--list-cameras'], { env, timeout: 8000 }, (err, stdout, stderr) => {
+      const cameras = parseCameraList(`${stdout}`);
+      resolve({ program: found.name, cameras, error: err && cameras.length === 0 ? `${err.message.split('\n')[0]} ${String(stderr).trim().split('\n').pop() ?? ''}`.trim() : undefined });
+    });
+  });
+}
+
+function videoDevices(devDir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(devDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => /^video\d+$/.test(n))
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))
+    .map((n) => path.join(devDir, n));
+}
+
+async function canCapture(device: string): Promise<boolean> {
+  try {
+    const o = cv();
+    const cap = new o.VideoCapture(device, o.CAP_V4L2);
+    try {
+      const mat = await cap.readAsync();
+      return !mat.empty;
+    } finally {
+      cap.release();
+    }
+  } catch {
+    return false;
+  }
+}
+
+export async function chooseCamera(opts: AutoOptions): Promise<Choice> {
+  const notes: string[] = [];
+  const listed = await listLibcameraCameras(opts.env);
+  if (listed && listed.cameras.length > 0) {
+    return { kind: 'libcamera', reason: `${listed.program} --list-cameras found ${listed.cameras.join(', ')}` };
+  }
+  notes.push(listed ? `${listed.program} found no camera${listed.error ? ` (${listed.error})` : ''}` : `${LIBCAMERA_PROGRAMS.join('/')} not installed`);
+
+  const devDir = opts.devDir ?? '/dev';
+  const sysDir = opts.sysDir ?? '/sys/class/video4linux';
+  const devices = videoDevices(devDir);
+  for (const dev of devices) {
+    let name = '';
+    try {
+      name = fs.readFileSync(path.join(sysDir, path.basename(dev), 'name'), 'utf8').trim();
+    } catch {
+      // No sysfs entry (containers): try the device anyway.
+    }
+    if (NOT_A_CAMERA.test(name)) {
+      notes.push(`${dev} is ${name}, not a camera`);
+      continue;
+    }
+    if (await canCapture(dev)) return { kind: 'opencv', device: dev, reason: `${notes.join('; ')}; ${dev}${name ? ` (${name})` : ''} delivers frames` };
+    notes.push(`${dev}${name ? ` (${name})` : ''} gives no frame`);
+  }
+  if (devices.length === 0) notes.push(`no ${path.join(devDir, 'video*')} device`);
+  return { kind: 'testpattern', reason: `${notes.join('; ')}: showing the test pattern` };
+}
+
+export class AutoSource implements FrameSource {
+  readonly kind = 'auto';
+  private inner: FrameSource | null = null;
+  private choice: Choice | null = null;
+
+  constructor(
+    private readonly cam: CameraConfig,
+    private readonly log: Logger,
+    private readonly opts: AutoOptions,
+  ) {}
+
+  describe(): string {
+    return this.inner ? `auto → ${this.inner.describe()}` : 'auto (not yet chosen)';
+  }
+
+  selection(): string | undefined {
+    return this.choice ? `${this.choice.kind}${this.choice.device ? ` ${this.choice.device}` : ''}: ${this.choice.reason}` : undefined;
+  }
+
+  async start(sink: FrameSink): Promise<void> {
+    if (!this.inner) {
+      const choice = await chooseCamera(this.opts);
+      this.choice = choice;
+      this.log.info({ selected: choice.kind, device: choice.device, reason: choice.reason }, 'camera.source auto: chosen');
+      if (choice.kind === 'libcamera') {
+        let cam = this.cam;
+        if (cam.rotation === 90 || cam.rotation === 270) {
+          this.log.warn({ rotation: cam.rotation }, 'camera.rotation: the Pi camera rotates by 0 or 180 only; not rotating (set camera.source "opencv" to rotate in software)');
+          cam = { ...cam, rotation: 0 };
+        }
+        this.inner = new LibcameraSource(cam, this.log, this.opts.env);
+      }
+      else if (choice.kind === 'opencv') this.inner = new UsbCameraSource({ ...this.cam, device: choice.device! }, this.log, this.opts.env);
+      else this.inner = new TestPatternSource(this.cam);
+    }
+    await this.inner.start(sink);
+  }
+
+  async stop(): Promise<void> {
+    await this.inner?.stop();
+  }
+}

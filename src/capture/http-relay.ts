@@ -1,0 +1,109 @@
+// Relays another MJPEG stream (another camstream, mjpg-streamer, an IP camera): one
+// connection upstream, any number of viewers here, so a bigger box can serve many
+// viewers from one Pi connection. The JPEGs are passed through as they arrive.
+//
+// The body goes through the JPEG splitter rather than a strict multipart parser: the
+// part headers and boundaries hold no 0xFF byte, so the splitter skips them, and it
+// copes with cameras that omit Content-Length or get the boundary wrong. When the
+// connection ends or fails, the source fails and the supervisor reconnects with
+// backoff (and shows NO SIGNAL meanwhile).
+import http from 'node:http';
+import https from 'node:https';
+import type { Config } from '../config/schema';
+import { CamstreamError } from '../errors';
+import type { Logger } from '../log';
+import { JpegSplitter } from './jpeg-splitter';
+import { isNoSignal } from './no-signal';
+import type { FrameSink, FrameSource } from './source';
+
+type CameraConfig = Config['camera'];
+
+/** The URL with any password hidden, for logs and /api/status. */
+export function safeUrl(url: URL): string {
+  if (!url.password) return url.href;
+  const u = new URL(url.href);
+  u.password = '***';
+  return u.href;
+}
+
+export function parseRelayUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CamstreamError('CAMSTREAM_ERR_CONFIG', `camera.url: expected an http:// or https:// URL of an MJPEG stream, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CamstreamError('CAMSTREAM_ERR_CONFIG', `camera.url: expected an http:// or https:// URL, got ${JSON.stringify(url.protocol)} in ${JSON.stringify(safeUrl(url))}`);
+  }
+  return url;
+}
+
+export class HttpRelaySource implements FrameSource {
+  readonly kind = 'http';
+  private readonly url: URL;
+  private req: http.ClientRequest | null = null;
+  private running = false;
+
+  constructor(
+    cam: Pick<CameraConfig, 'url'>,
+    private readonly log: Logger,
+  ) {
+    this.url = parseRelayUrl(cam.url);
+  }
+
+  describe(): string {
+    return `http relay ${safeUrl(this.url)}`;
+  }
+
+  start(sink: FrameSink): Promise<void> {
+    this.running = true;
+    const get = this.url.protocol === 'https:' ? https.get : http.get;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: Error) => {
+        if (!settled) {
+          settled = true;
+          reject(err);
+        } else if (this.running) {
+          this.running = false;
+          sink.fail(err);
+        }
+      };
+      const req = get(this.url, { agent: false, headers: { 'User-Agent': 'camstream-relay', Accept: 'multipart/x-mixed-replace, */*' } }, (res) => {
+        const type = res.headers['content-type'] ?? '';
+        if (res.statusCode !== 200 || !/^multipart\/x-mixed-replace/i.test(type)) {
+          res.resume();
+          req.destroy();
+          return fail(
+            new CamstreamError(
+              'CAMSTREAM_ERR_UPSTREAM',
+              `${safeUrl(this.url)}: expected 200 with multipart/x-mixed-replace, got ${res.statusCode} ${JSON.stringify(type || '(no Content-Type)')}`,
+            ),
+          );
+        }
+        this.log.info({ url: safeUrl(this.url), contentType: type }, 'relay connected');
+        settled = true;
+        resolve();
+        const splitter = new JpegSplitter((jpeg) => {
+          // An upstream camstream's own NO SIGNAL picture is not a live frame here:
+          // skip it, so our status says the camera is down too.
+          if (this.running && !isNoSignal(jpeg)) sink.frame(jpeg);
+        });
+        res.on('data', (chunk: Buffer) => splitter.push(chunk));
+        res.on('end', () => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(this.url)}: upstream ended the stream`)));
+        res.on('error', (err) => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(this.url)}: ${err.message}`, { cause: err })));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(this.url)}: ${err.message}`, { cause: err })),
+      );
+      this.req = req;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.req?.destroy();
+    this.req = null;
+  }
+}

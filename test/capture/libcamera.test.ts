@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { libcameraArgs, LibcameraSource } from '../../src/capture/libcamera';
+import type { FrameSink } from '../../src/capture/source';
+import type { Config } from '../../src/config/schema';
+import { CamstreamError } from '../../src/errors';
+import { jpegSize } from '../../src/hub/frame';
+import { silentLogger } from '../../src/log';
+import { waitFor } from '../helpers/camstream';
+import { alive, standin, SYSTEM_PATH } from '../helpers/standin';
+
+const CAM = { width: 320, height: 240, fps: 10, quality: 80, rotation: 0, hflip: false, vflip: false } as const;
+const cam = (over: Partial<Config['camera']> = {}) => ({ ...CAM, ...over }) as Config['camera'];
+
+function collect(): FrameSink & { frames: Buffer[]; errors: Error[] } {
+  const s = {
+    frames: [] as Buffer[],
+    errors: [] as Error[],
+    frame: (j: Buffer) => void s.frames.push(j),
+    fail: (e: Error) => void s.errors.push(e),
+  };
+  return s;
+}
+
+test('rpicam-vid arguments: the issue\'s MJPEG command line, plus rotation and flips from config', () => {
+  assert.deepEqual(libcameraArgs(cam()), ['-t', '0', '-n', '--codec', 'mjpeg', '--width', '320', '--height', '240', '--framerate', '10', '-q', '80', '--flush', '-o', '-']);
+  assert.deepEqual(libcameraArgs(cam({ rotation: 180, hflip: true, vflip: true })).slice(14), ['--rotation', '180', '--hflip', '--vflip', '-o', '-']);
+  assert.throws(
+    () => libcameraArgs(cam({ rotation: 90 })),
+    (e: CamstreamError) => e.code === 'CAMSTREAM_ERR_CONFIG' && /0 or 180 only, got 90/.test(e.message),
+  );
+});
+
+test('streams real JPEGs from the (stand-in) rpicam-vid, with the arguments checked by the stand-in', async (t) => {
+  const s = standin(t, ['pi']);
+  const src = new LibcameraSource(cam({ hflip: true }), silentLogger(), s.env);
+  const sink = collect();
+  await src.start(sink);
+  t.after(() => src.stop());
+  await waitFor(() => sink.frames.length >= 5, 10000, '5 frames');
+  for (const f of sink.frames) assert.deepEqual(jpegSize(f), { width: 320, height: 240 });
+  assert.deepEqual(sink.errors, []);
+  assert.deepEqual(s.runs('rpicam-vid'), ['-t 0 -n --codec mjpeg --width 320 --height 240 --framerate 10 -q 80 --flush --hflip -o -']);
+  assert.match(src.describe(), /rpicam-vid 320x240@10/);
+});
+
+test('falls back to libcamera-vid (the Bullseye name) when rpicam-vid is not installed', async (t) => {
+  const s = standin(t, ['pi-legacy-name']);
+  const src = new LibcameraSource(cam(), silentLogger(), s.env);
+  const sink = collect();
+  await src.start(sink);
+  t.after(() => src.stop());
+  await waitFor(() => sink.frames.length >= 2, 10000, '2 frames');
+  assert.equal(s.runs('libcamera-vid').length, 1);
+  assert.match(src.describe(), /libcamera-vid/);
+});
+
+test('neither program installed: a NO_DEVICE error that says what to install', async () => {
+  const src = new LibcameraSource(cam(), silentLogger(), { PATH: SYSTEM_PATH });
+  await assert.rejects(src.start(collect()), (e: CamstreamError) => e.code === 'CAMSTREAM_ERR_NO_DEVICE' && /rpicam-vid or libcamera-vid not found on PATH: install rpicam-apps/.test(e.message));
+});
+
+test('a camera process that exits reports why, with its stderr, through the sink', async (t) => {
+  const s = standin(t, ['pi'], 'error');
+  const src = new LibcameraSource(cam(), silentLogger(), s.env);
+  const sink = collect();
+  await src.start(sink);
+  t.after(() => src.stop());
+  await waitFor(() => sink.errors.length > 0, 10000, 'a failure');
+  assert.match(sink.errors[0].message, /rpicam-vid exited with code 255: ERROR: \*\*\* no cameras available \*\*\*/);
+  assert.equal((sink.errors[0] as CamstreamError).code, 'CAMSTREAM_ERR_SOURCE');
+});
+
+test('stop() ends the camera process (even one that is stuck) and reports no failure', async (t) => {
+  const s = standin(t, ['pi'], 'never');
+  const src = new LibcameraSource(cam(), silentLogger(), s.env);
+  const sink = collect();
+  await src.start(sink);
+  await waitFor(() => s.runs('rpicam-vid').length === 1, 5000, 'the stand-in to run');
+  const pid = (src as unknown as { child: { pid?: number } }).child.pid;
+  assert.ok(alive(pid));
+  await src.stop();
+  assert.equal(alive(pid), false);
+  await src.stop(); // idempotent
+  assert.deepEqual(sink.errors, []);
+});
