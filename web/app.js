@@ -220,13 +220,20 @@
     });
   }
 
+  // "all 4 " from the last status, or from the server's own words ("all 4 stream slots").
+  function slotCount(text) {
+    if (lastStatus) return lastStatus.slots.max + ' ';
+    var m = /all (\d+) stream slots/.exec(text);
+    return m ? m[1] + ' ' : '';
+  }
+
   function busy(g, status, text, wait) {
     setState('busy');
     var why = status === 429
       ? 'Too many streams from this device'
       : /shutting down/.test(text)
         ? 'The server is restarting'
-        : 'Server full: all ' + (lastStatus ? lastStatus.slots.max + ' ' : '') + 'stream slots are in use';
+        : 'Server full: all ' + slotCount(text) + 'stream slots are in use';
     countdown(wait, function (s) {
       showNotice(why + ' — retrying in ' + s + ' s');
     }, function () { if (g === gen) probe(g, false); });
@@ -342,6 +349,7 @@
   rateSel.addEventListener('change', function () {
     rate = Number(rateSel.value) || 1000;
     store.set('rate', String(rate));
+    if (lastStatus) renderStatus(lastStatus);
     if (mode === 'snapshot') reconnect();
   });
 
