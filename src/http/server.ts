@@ -68,11 +68,16 @@ export async function listen(app: Koa, config: Readonly<Config>['server'], log: 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // Malformed requests, oversized headers, timeouts: answer if we can, then drop.
     if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
-    const status =
+    const [status, why] =
       err.code === 'HPE_HEADER_OVERFLOW'
-        ? urlOverflowed(err) ? '414 URI Too Long' : '431 Request Header Fields Too Large'
-        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        ? urlOverflowed(err)
+          ? ['414 URI Too Long', `URL too long: expected a request line under ${http.maxHeaderSize} bytes`]
+          : ['431 Request Header Fields Too Large', `request headers too large: expected under ${http.maxHeaderSize} bytes in all`]
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ['408 Request Timeout', 'request not received in time']
+          : ['400 Bad Request', `malformed HTTP request (${err.code ?? 'parse error'}): expected "METHOD /path HTTP/1.1" and "Name: value" header lines`];
+    const body = `${why}\n`;
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     socket.destroySoon?.();
   });
   await new Promise<void>((resolve, reject) => {
