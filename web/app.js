@@ -174,6 +174,7 @@
   function startImage(g) {
     setState('connecting');
     img.src = '/stream?t=' + Date.now();
+    if (stills.url) { URL.revokeObjectURL(stills.url); stills.url = null; }
     watchImage(g);
   }
 
@@ -220,11 +221,23 @@
     });
   }
 
-  // "all 4 " from the last status, or from the server's own words ("all 4 stream slots").
-  function slotCount(text) {
-    if (lastStatus) return lastStatus.slots.max + ' ';
+  // The slot count from the last status, or from the server's own words ("all 4 stream slots").
+  function fullMessage(text) {
     var m = /all (\d+) stream slots/.exec(text);
-    return m ? m[1] + ' ' : '';
+    var n = lastStatus ? lastStatus.slots.max : m ? Number(m[1]) : 0;
+    if (n === 1) return 'Server full: its one stream slot is in use';
+    return 'Server full: all ' + (n ? n + ' ' : '') + 'stream slots are in use';
+  }
+
+  // While refused a stream, show a still (snapshots take no slot): the camera is
+  // still visible, only not moving.
+  function stillWhileWaiting(g) {
+    fetchWithin('/snapshot?t=' + Date.now(), STILL_TIMEOUT_MS).then(function (res) {
+      if (!res.ok || g !== gen) return;
+      // Only while still refused: a still landing after the stream started would end it.
+      var waiting = function () { return g === gen && state === 'busy'; };
+      return res.blob().then(function (blob) { if (waiting()) return showBlob(blob, waiting); });
+    }).catch(function () { /* the countdown goes on; the next probe tells */ });
   }
 
   function busy(g, status, text, wait) {
@@ -233,7 +246,8 @@
       ? 'Too many streams from this device'
       : /shutting down/.test(text)
         ? 'The server is restarting'
-        : 'Server full: all ' + slotCount(text) + 'stream slots are in use';
+        : fullMessage(text);
+    stillWhileWaiting(g);
     countdown(wait, function (s) {
       showNotice(why + ' — retrying in ' + s + ' s');
     }, function () { if (g === gen) probe(g, false); });
@@ -299,12 +313,13 @@
     pollStill(g);
   }
 
-  function showBlob(blob) {
+  function showBlob(blob, stillWanted) {
     var url = URL.createObjectURL(blob);
     var pre = new Image();
     pre.src = url;
     // Decode before swapping so the picture never flashes empty.
     return (pre.decode ? pre.decode() : Promise.resolve()).then(function () {
+      if (stillWanted && !stillWanted()) { URL.revokeObjectURL(url); return; }
       var old = stills.url;
       img.src = url;
       stills.url = url;

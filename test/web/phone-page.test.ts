@@ -115,7 +115,7 @@ test('pool full: the page says so with a countdown and gets in once a slot frees
   await phone.page.goto(`${base}/`);
   await waitForState(phone, 'busy', 15000);
   const first = await noticeText(phone);
-  assert.match(first, /Server full: all 1 stream slots are in use — retrying in [12] s/);
+  assert.match(first, /Server full: its one stream slot is in use — retrying in [12] s/);
   t.diagnostic(`busy notice: ${first}`);
   // Still full after the countdown: it counts down again (and keeps saying why).
   const seen = new Set<string>();
@@ -125,6 +125,9 @@ test('pool full: the page says so with a countdown and gets in once a slot frees
     return seen.size >= 2;
   }, 8000, 'the countdown to tick');
   assert.equal((await getJson(`${base}/api/status`)).slots.used, 1);
+  // Meanwhile it shows a still (snapshots take no slot) rather than a broken image.
+  await waitFor(() => phone.page.evaluate(() => (document.getElementById('picture') as any).src.startsWith('blob:') && (document.getElementById('picture') as any).naturalWidth === 512), 8000, 'a still while waiting');
+  await phone.page.screenshot({ path: path.join(artifactsDir(), 'phone-page-busy.png') });
 
   hog.close();
   await waitForState(phone, 'live', 15000);
