@@ -58,8 +58,9 @@ export class Supervisor {
   private starting = false;
   private lastFrameAt: number | null = null;
   private liveSince = 0;
-  /** When anything (live or NO SIGNAL) was last published. */
+  /** When a live frame / a NO SIGNAL frame was last published. */
   private lastPublishAt = 0;
+  private lastNoSignalAt = 0;
   private rendering = false;
   /** The last source.stop() in flight; a start waits for it so two runs never overlap. */
   private stopped: Promise<void> = Promise.resolve();
@@ -260,16 +261,20 @@ export class Supervisor {
         return;
       }
     }
-    if ((state === 'starting' || state === 'offline') && t - Math.max(this.lastPublishAt, this.launchedAt) >= this.noSignalMs) {
-      this.publishNoSignal(t);
-    }
+    // Down after a failure: NO SIGNAL at once, then every noSignalMs. A first start
+    // gets noSignalMs of grace, so a camera that is quick to start never flashes it.
+    const due =
+      state === 'offline' || (state === 'starting' && this.failures > 0)
+        ? t - this.lastNoSignalAt >= this.noSignalMs
+        : state === 'starting' && t - Math.max(this.launchedAt, this.lastNoSignalAt, this.lastPublishAt) >= this.noSignalMs;
+    if (due) this.publishNoSignal(t);
   }
 
   private publishNoSignal(t: number): void {
     const render = this.opts.noSignal;
     if (!render || this.rendering) return;
     this.rendering = true;
-    this.lastPublishAt = t;
+    this.lastNoSignalAt = t;
     const reason = this.status.state === 'offline' ? (this.status.reason ?? 'camera failed') : `starting ${this.status.description}${this.status.reason ? ` (last error: ${this.status.reason})` : ''}`;
     const gen = this.generation;
     render(reason, new Date(t))
