@@ -106,7 +106,7 @@
     }
     notice.hidden = false;
   }
-  function hideNotice() { notice.hidden = true; notice.textContent = ''; }
+  function hideNotice() { notice.hidden = true; notice.textContent = ''; cameraDown = false; }
 
   function clearTimer() {
     if (timer) clearTimeout(timer);
@@ -390,12 +390,27 @@
       reconnect();
       return;
     }
+    if (state === 'live') cameraNotice(s);
     if (mode !== 'stream' || state !== 'live') return;
     if (restarted) { reconnect(); return; }
     // Our own stream holds a slot; none in use means it ended without telling the <img>.
     deadPolls = s.slots.used === 0 ? deadPolls + 1 : 0;
     if (deadPolls >= 2) { deadPolls = 0; reconnect(); return; }
     checkStale(s);
+  }
+
+  // The server is up but the camera is not: say so over the picture (the server keeps
+  // the stream open and sends NO SIGNAL frames; the picture resumes by itself).
+  var cameraDown = false;
+  function cameraNotice(s) {
+    if (!s.live) {
+      cameraDown = true;
+      var what = s.source.state === 'live' ? 'Camera sends no frames' : 'Camera ' + s.source.state + (s.source.reason ? ': ' + s.source.reason : '');
+      showNotice(what + ' — waiting for it to come back');
+    } else if (cameraDown) {
+      cameraDown = false;
+      hideNotice();
+    }
   }
 
   function onStatusLost() {

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { TestPatternSource } from '../../src/capture/testpattern';
+import type { FrameSink, FrameSource } from '../../src/capture/source';
+import { schema } from '../../src/config/schema';
 import { jpegSize } from '../../src/hub/frame';
 import { getJson, startServer, waitFor } from '../helpers/camstream';
 import { holdStream } from '../helpers/held-stream';
@@ -13,6 +16,7 @@ import { artifactsDir, launchPhone, pictureHash, type Phone } from '../helpers/p
 declare const document: any;
 
 const CAMERA = { width: 512, height: 288, fps: 15 };
+const DEFAULT_CAMERA = Object.fromEntries(Object.entries(schema.camera).map(([k, v]) => [k, v.default])) as ConstructorParameters<typeof TestPatternSource>[0];
 const TEST_TIMEOUT = 90000;
 
 const pageState = (phone: Phone) => phone.page.evaluate(() => document.body.dataset.state);
@@ -230,4 +234,56 @@ test('with JavaScript off the stream still plays in a plain <img>', { timeout: T
   assert.equal((await getJson(`${base}/api/status`)).slots.used, 1);
   // The snapshot button is a plain link that works without JavaScript.
   assert.equal(await page.getAttribute('#snap', 'href'), '/snapshot');
+});
+
+/** The test pattern behind a plug: unplugged, it fails and refuses to start again. */
+class UnpluggableCamera implements FrameSource {
+  readonly kind = 'testpattern';
+  private plugged = true;
+  private sink: FrameSink | null = null;
+  private readonly inner: TestPatternSource;
+  constructor(cam: ConstructorParameters<typeof TestPatternSource>[0]) {
+    this.inner = new TestPatternSource(cam);
+  }
+  describe(): string {
+    return `unpluggable ${this.inner.describe()}`;
+  }
+  async start(sink: FrameSink): Promise<void> {
+    if (!this.plugged) throw new Error('camera unplugged (test)');
+    this.sink = sink;
+    await this.inner.start(sink);
+  }
+  async stop(): Promise<void> {
+    await this.inner.stop();
+  }
+  unplug(): void {
+    this.plugged = false;
+    void this.inner.stop().then(() => this.sink?.fail(new Error('camera unplugged (test)')));
+  }
+  plugIn(): void {
+    this.plugged = true;
+  }
+}
+
+test('camera offline: the page says so over the picture and resumes when it is back', { timeout: TEST_TIMEOUT }, async (t) => {
+  const camera = new UnpluggableCamera({ ...DEFAULT_CAMERA, ...CAMERA });
+  const { base } = await startServer(t, { camera: CAMERA }, { source: camera });
+  const phone = await launchPhone(t);
+  await phone.page.goto(`${base}/`);
+  await waitForState(phone, 'live', 15000);
+  await waitForPictureChange(phone);
+
+  camera.unplug();
+  await waitFor(async () => /^Camera (offline|starting).*waiting for it to come back$/.test(await noticeText(phone)), 15000, 'the camera-offline notice');
+  assert.match((await phone.page.textContent('#status-text')) ?? '', /^Camera (offline|starting)/);
+  assert.equal(await phone.page.evaluate(() => document.body.dataset.camera), 'down');
+  t.diagnostic(`camera notice: ${await noticeText(phone)}`);
+
+  camera.plugIn();
+  await waitFor(() => phone.page.evaluate(() => (document.getElementById('notice') as any).hidden), 20000, 'the notice to go');
+  assert.match((await phone.page.textContent('#status-text')) ?? '', /^Live · /);
+  await waitForPictureChange(phone);
+  assert.equal(await pageState(phone), 'live');
+  assert.equal((await getJson(`${base}/api/status`)).slots.used, 1, 'the same stream carried on');
+  assert.deepEqual(phone.problems, []);
 });
