@@ -80,8 +80,13 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(g++ make python3 pkg-config libopencv-dev)
 # Trixie's own Node.js; on Bookworm the Node 20+ checked above is used as it is.
 if [ "$codename" = trixie ] && [ "$(node_major)" -lt 20 ]; then pkgs+=(nodejs npm libnode-dev); fi
-if [ "$codename" = trixie ] && [ "$(command -v node || true)" = /usr/bin/node ]; then pkgs+=(libnode-dev); fi
-command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+# Debian's nodejs keeps its headers (for compiling the OpenCV addon) in libnode-dev;
+# NodeSource's nodejs ships them itself and conflicts with libnode-dev.
+if [ "$(node_major)" -ge 20 ] && [ ! -f /usr/include/node/node.h ] &&
+   dpkg-query -W -f='${Version}' nodejs 2>/dev/null | grep -qv nodesource; then
+  pkgs+=(libnode-dev)
+fi
+if ! command -v npm >/dev/null 2>&1 && [[ " ${pkgs[*]} " != *" npm "* ]]; then pkgs+=(npm); fi
 apt-get update -qq || die "apt-get update failed: check the network and /etc/apt/sources.list*"
 # The Pi camera (CSI) is read through rpicam-vid. Raspberry Pi OS carries it; plain
 # Debian does not, and USB cameras work without it.

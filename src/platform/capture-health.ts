@@ -5,7 +5,7 @@
 import type { SourceStatus } from '../capture/status';
 
 export interface CaptureHealthInput {
-  source: Pick<SourceStatus, 'state' | 'since'>;
+  source: Pick<SourceStatus, 'state' | 'since'> & { nextRestartAt?: number | null };
   /** ms epoch of the newest live camera frame, or null before the first. */
   lastLiveFrameAt: number | null;
   /** camera.fps from config. */
@@ -34,6 +34,9 @@ export function liveStallMs(fps: number): number {
  */
 export const STUCK_STATE_MS = 75000;
 
+/** How late a scheduled camera restart may be before the loop counts as stuck, ms. */
+export const RESTART_OVERDUE_MS = 30000;
+
 export function captureHealth(i: CaptureHealthInput): CaptureHealth {
   const inState = i.now - i.source.since;
   switch (i.source.state) {
@@ -49,8 +52,18 @@ export function captureHealth(i: CaptureHealthInput): CaptureHealth {
       const limit = liveStallMs(i.fps);
       return age <= limit ? { healthy: true, reason: null } : { healthy: false, reason: `no camera frame for ${Math.round(age / 1000)} s (limit ${limit / 1000} s)` };
     }
-    case 'starting':
     case 'offline':
+      // A restart is scheduled: healthy until it is overdue (its timer never fired).
+      if (i.source.nextRestartAt !== undefined && i.source.nextRestartAt !== null) {
+        const overdue = i.now - i.source.nextRestartAt;
+        return overdue <= RESTART_OVERDUE_MS
+          ? { healthy: true, reason: null }
+          : { healthy: false, reason: `camera restart overdue by ${Math.round(overdue / 1000)} s` };
+      }
+      return inState <= STUCK_STATE_MS
+        ? { healthy: true, reason: null }
+        : { healthy: false, reason: `camera offline for ${Math.round(inState / 1000)} s without a retry` };
+    case 'starting':
       return inState <= STUCK_STATE_MS
         ? { healthy: true, reason: null }
         : { healthy: false, reason: `camera ${i.source.state} for ${Math.round(inState / 1000)} s without a retry` };

@@ -1,0 +1,283 @@
+// The appliance end to end, under a real systemd: boot a Debian 13 (Trixie, the base of
+// Raspberry Pi OS) container with systemd as PID 1, run scripts/install.sh from this
+// checkout as a user would, and drive the installed service the way life will: a
+// client streams from the host, the process is killed, frozen, misconfigured, stopped,
+// upgraded (good and broken) and uninstalled.
+//
+// One install (apt + the OpenCV addon's compile: minutes) serves every check. Apt
+// packages and the npm cache are kept under /var/cache/camstream-test between runs.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Container, ensureRootfs, nspawnUnavailable } from '../helpers/nspawn';
+import { isJpeg, readStream } from '../helpers/mjpeg-client';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const CACHE = process.env.CAMSTREAM_TEST_CACHE ?? '/var/cache/camstream-test';
+const HOST_CA = '/etc/ssl/certs/ca-certificates.crt';
+const unavailable = nspawnUnavailable();
+if (unavailable) {
+  // Loud on purpose: CI runs as root with systemd-container installed, so it never skips.
+  process.stderr.write(`\n*** SKIPPING the systemd container test: ${unavailable} ***\n\n`);
+}
+
+/** A port free on the host right now (the container shares the host's network). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '0.0.0.0', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, rollback, uninstall under systemd', { skip: unavailable ?? false, timeout: 60 * 60_000 }, async (t: TestContext) => {
+  const timings: [string, number][] = [];
+  const phase = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const start = Date.now();
+    try {
+      return await fn();
+    } finally {
+      const ms = Date.now() - start;
+      timings.push([name, ms]);
+      t.diagnostic(`phase ${name}: ${(ms / 1000).toFixed(1)} s`);
+    }
+  };
+  t.after(() => {
+    const lines = timings.map(([n, ms]) => `  ${(ms / 1000).toFixed(1).padStart(7)} s  ${n}`);
+    process.stderr.write(`\ncontainer test timings:\n${lines.join('\n')}\n  ${(timings.reduce((a, [, ms]) => a + ms, 0) / 1000).toFixed(1).padStart(7)} s  total\n`);
+  });
+
+  const rootfs = await phase('rootfs (debootstrap trixie, cached)', async () => ensureRootfs(REPO, 'trixie', 15 * 60_000));
+  for (const d of ['apt-archives/partial', 'npm']) fs.mkdirSync(path.join(CACHE, d), { recursive: true });
+  const port = await freePort();
+  t.diagnostic(`service port ${port}`);
+
+  const env: Record<string, string> = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/root',
+    LANG: 'C.UTF-8',
+    SYSTEMD_PAGER: 'cat',
+    SYSTEMD_COLORS: '0',
+    JOBS: '2',
+  };
+  const bindRo: Record<string, string> = { [REPO]: '/src' };
+  if (fs.existsSync(HOST_CA)) {
+    // Test-only: these build machines trust an extra CA for HTTPS (the npm registry);
+    // a real Pi needs none of this and install.sh knows nothing about it.
+    bindRo[HOST_CA] = '/srv/host-ca.crt';
+    env.NODE_EXTRA_CA_CERTS = '/srv/host-ca.crt';
+  }
+  const c = await phase('boot container', () =>
+    Container.boot({
+      rootfs,
+      name: `camstream-t${process.pid}`,
+      bindRo,
+      bind: { [path.join(CACHE, 'apt-archives')]: '/var/cache/apt/archives', [path.join(CACHE, 'npm')]: '/root/.npm' },
+      env,
+      logFile: path.join(CACHE, `nspawn-${process.pid}.log`),
+    }),
+  );
+  t.after(() => c.poweroff());
+
+  const U = 'camstream';
+  const base = `http://127.0.0.1:${port}`;
+  const mainPid = async () => Number(await c.prop(U, 'MainPID'));
+  const restarts = async () => Number(await c.prop(U, 'NRestarts'));
+  const journal = async (since?: string) => c.ok(`journalctl -u ${U} --no-pager -o cat${since ? ` --since '${since}'` : ''}`, { timeoutMs: 20000 });
+  const nowInContainer = async () => (await c.ok(`date '+%Y-%m-%d %H:%M:%S'`)).trim();
+  const healthy = async () => {
+    try {
+      const r = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(3000) });
+      return r.status === 200;
+    } catch {
+      return false;
+    }
+  };
+  const threeFrames = async () => {
+    const r = await readStream(`${base}/stream`, { frames: 3, timeoutMs: 15000 });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.parts.length, 3);
+    for (const p of r.parts) assert.ok(isJpeg(p.body), 'every part is a whole JPEG (FFD8…FFD9)');
+  };
+
+  await t.test('fresh install: install.sh --port writes the config, builds with production deps only, starts the service', async () => {
+    const r = await phase('install.sh (fresh: apt, npm ci + OpenCV addon, build)', () =>
+      c.run(`bash /src/scripts/install.sh --port ${port}`, { timeoutMs: 40 * 60_000 }),
+    );
+    assert.equal(r.code, 0, `install.sh failed:\n${r.output.slice(-6000)}`);
+    assert.match(r.stdout, new RegExp(`http://[0-9.]+:${port}/`), 'prints a LAN URL with the port');
+    assert.match(r.output, /rpicam-apps: not in this system's package archive/, 'Debian has no rpicam-apps: skipped with a log line');
+    const cfg = JSON.parse(await c.ok('cat /etc/camstream.json')) as { server: { port: number } };
+    assert.equal(cfg.server.port, port);
+    assert.equal((await c.ok('stat -c "%U:%G %a" /etc/camstream.json')).trim(), 'root:camstream 640');
+    assert.equal((await c.run('test -e /opt/camstream/node_modules/typescript')).code, 1, 'no TypeScript at run time');
+    await c.ok('test -f /opt/camstream/node_modules/@u4/opencv4nodejs/build/Release/opencv4nodejs.node');
+    assert.equal((await c.ok('systemctl is-enabled camstream')).trim(), 'enabled');
+  });
+
+  await t.test('the shipped unit passes systemd-analyze verify and security inside the container', async () => {
+    const v = await c.run('systemd-analyze verify /etc/systemd/system/camstream.service');
+    assert.equal(v.code, 0, v.output);
+    const s = await c.run('systemd-analyze security --offline=true --threshold=20 /etc/systemd/system/camstream.service');
+    const score = /Overall exposure level for camstream\.service: ([0-9.]+)/.exec(s.output)?.[1];
+    t.diagnostic(`systemd ${(await c.ok('systemctl --version | head -1')).trim()}: exposure ${score}`);
+    assert.equal(s.code, 0, s.output.split('\n').filter((l) => l.includes('✗')).join('\n'));
+    assert.ok(score !== undefined && Number(score) <= 2.0, `exposure ${score}`);
+  });
+
+  await t.test('the service is active, runs as camstream, says how it is doing, and streams to a client on the host', async () => {
+    await phase('active + stream', async () => {
+      assert.equal((await c.ok('systemctl is-active camstream')).trim(), 'active');
+      const pid = await mainPid();
+      assert.equal((await c.ok(`stat -c %U /proc/${pid}`)).trim(), 'camstream');
+      assert.match(await c.ok(`cat /proc/${pid}/status`), /^NoNewPrivs:\s+1$/m);
+      await threeFrames();
+      // STATUS= from the main process, refreshed every few seconds.
+      const status = await c.until('STATUS= with fps and viewers', 15000, async () => {
+        const s = await c.prop(U, 'StatusText');
+        return /^testpattern live [0-9.]+ fps, \d+\/\d+ viewers/.test(s) && s;
+      });
+      t.diagnostic(`StatusText: ${status}`);
+    });
+  });
+
+  await t.test('kill -9 of the main process: systemd restarts it', async () => {
+    await phase('kill -9 -> restart', async () => {
+      const pid = await mainPid();
+      const before = await restarts();
+      await c.ok(`kill -9 ${pid}`);
+      await c.until('a new main PID, active', 30000, async () => {
+        const p = await mainPid();
+        return p !== 0 && p !== pid && (await c.prop(U, 'ActiveState')) === 'active';
+      });
+      assert.equal(await restarts(), before + 1);
+      await c.until('/healthz 200 after the restart', 15000, healthy);
+      await threeFrames();
+    });
+  });
+
+  await t.test('a frozen process (SIGSTOP) is killed by the watchdog and restarted; a healthy one is left alone', async () => {
+    await phase('watchdog (WatchdogSec=4)', async () => {
+      await c.ok(
+        'mkdir -p /etc/systemd/system/camstream.service.d && printf "[Service]\\nWatchdogSec=4\\n" >/etc/systemd/system/camstream.service.d/test-watchdog.conf && systemctl daemon-reload && systemctl restart camstream',
+        { timeoutMs: 60000 },
+      );
+      assert.equal(await c.prop(U, 'WatchdogUSec'), '4s');
+      const pid = await mainPid();
+      const before = await restarts();
+      // Three watchdog periods: the pings from the event loop keep it alive.
+      await sleep(12000);
+      assert.equal(await mainPid(), pid, 'a healthy process is not killed by the watchdog');
+      assert.equal(await restarts(), before);
+      const since = await nowInContainer();
+      await c.ok(`kill -STOP ${pid}`);
+      await c.until('the watchdog to kill the frozen process and systemd to restart it', 40000, async () => {
+        const p = await mainPid();
+        return p !== 0 && p !== pid && (await c.prop(U, 'ActiveState')) === 'active';
+      });
+      assert.equal(await restarts(), before + 1);
+      assert.match(await journal(since), /[Ww]atchdog timeout/);
+      await c.until('/healthz 200 after the watchdog restart', 15000, healthy);
+      await c.ok('rm -r /etc/systemd/system/camstream.service.d && systemctl daemon-reload && systemctl restart camstream', { timeoutMs: 60000 });
+      assert.equal(await c.prop(U, 'WatchdogUSec'), '30s');
+    });
+  });
+
+  await t.test('a bad /etc/camstream.json: exit 78, no restart loop, the journal names the bad key', async () => {
+    await phase('bad config -> 78, no loop', async () => {
+      await c.ok('cp -p /etc/camstream.json /root/camstream.json.good');
+      await c.ok(`printf '{"server": {"port": ${port}}, "stream": {"maxClients": "lots"}}\\n' >/etc/camstream.json`);
+      const since = await nowInContainer();
+      const before = await restarts();
+      const r = await c.run('systemctl restart camstream', { timeoutMs: 60000 });
+      assert.notEqual(r.code, 0, 'the start job fails');
+      await c.until('the unit to fail', 20000, async () => (await c.prop(U, 'ActiveState')) === 'failed');
+      assert.equal(await c.prop(U, 'ExecMainStatus'), '78');
+      // Restart=on-failure would try again after RestartSec=2; wait well past it.
+      await sleep(7000);
+      assert.equal(await c.prop(U, 'ActiveState'), 'failed', 'still failed: no restart loop');
+      assert.equal(await restarts(), before, 'RestartPreventExitStatus=78 stopped the restarts');
+      const j = await journal(since);
+      assert.match(j, /stream\.maxClients/, `journal names the key:\n${j}`);
+      await c.ok('cp -p /root/camstream.json.good /etc/camstream.json && systemctl reset-failed camstream && systemctl start camstream', { timeoutMs: 60000 });
+      await c.until('/healthz 200 with the good config back', 20000, healthy);
+    });
+  });
+
+  await t.test('systemctl stop: a clean exit (status 0)', async () => {
+    await phase('systemctl stop', async () => {
+      const since = await nowInContainer();
+      await c.ok('systemctl stop camstream', { timeoutMs: 30000 });
+      assert.equal(await c.prop(U, 'ActiveState'), 'inactive');
+      assert.equal(await c.prop(U, 'Result'), 'success');
+      assert.equal(await c.prop(U, 'ExecMainStatus'), '0');
+      assert.match(await journal(since), /"msg":"stopped"/);
+      await c.ok('systemctl start camstream', { timeoutMs: 60000 });
+      await c.until('/healthz 200 after start', 20000, healthy);
+    });
+  });
+
+  await t.test('re-running install.sh upgrades in place and keeps the edited config', async () => {
+    await phase('install.sh again (upgrade, build cache reused)', async () => {
+      // An edit a user would make: fewer slots.
+      await c.ok(`node -e 'const f="/etc/camstream.json",c=JSON.parse(require("fs").readFileSync(f));c.stream={...(c.stream||{}),maxClients:7,maxClientsPerIp:3};require("fs").writeFileSync(f,JSON.stringify(c,null,1))' && systemctl restart camstream`, { timeoutMs: 60000 });
+      const edited = await c.ok('sha256sum /etc/camstream.json');
+      const pidBefore = await mainPid();
+      const r = await c.run('bash /src/scripts/install.sh', { timeoutMs: 15 * 60_000 });
+      assert.equal(r.code, 0, r.output.slice(-6000));
+      assert.match(r.stdout, /dependencies unchanged: reusing the build cache/);
+      assert.match(r.stdout, /camstream.json kept as it is/);
+      assert.equal(await c.ok('sha256sum /etc/camstream.json'), edited, 'the config is byte-for-byte the one the user edited');
+      assert.notEqual(await mainPid(), pidBefore, 'the service was restarted on the new build');
+      const status = (await (await fetch(`${base}/api/status`)).json()) as { slots: { max: number } };
+      assert.equal(status.slots.max, 7, 'the edited config is in effect');
+      await threeFrames();
+    });
+  });
+
+  await t.test('an upgrade whose new version does not become healthy is rolled back', async () => {
+    await phase('broken upgrade -> rollback', async () => {
+      const cfg = await c.ok('sha256sum /etc/camstream.json');
+      // A checkout whose server dies at start-up (check-config and --version still work).
+      await c.ok(
+        "mkdir -p /root/broken && tar -C /src --exclude=./node_modules --exclude=./dist --exclude=./.git -cf - . | tar -C /root/broken -xf - && printf '\\nif (process.env.NODE_ENV === \"production\") throw new Error(\"sabotaged build for the rollback test\");\\n' >>/root/broken/src/main.ts",
+        { timeoutMs: 120000 },
+      );
+      const r = await c.run('bash /root/broken/scripts/install.sh', { timeoutMs: 15 * 60_000 });
+      assert.notEqual(r.code, 0, 'install.sh reports the failed upgrade');
+      assert.match(r.output, /rolled back to/, r.output.slice(-4000));
+      assert.match(r.output, /sabotaged build/, 'the journal lines shown name the reason');
+      assert.equal((await c.ok('systemctl is-active camstream')).trim(), 'active');
+      assert.equal((await c.run('grep -q sabotaged /opt/camstream/dist/src/main.js')).code, 1, 'the previous build is back in /opt/camstream');
+      assert.equal((await c.run('test -e /opt/camstream.prev -o -e /opt/camstream.new')).code, 1, 'no half-finished directories left');
+      assert.equal(await c.ok('sha256sum /etc/camstream.json'), cfg);
+      await c.until('/healthz 200 on the rolled-back version', 20000, healthy);
+      await threeFrames();
+    });
+  });
+
+  await t.test('uninstall leaves only the config; --purge removes it too', async () => {
+    await phase('uninstall', async () => {
+      const r = await c.run('bash /src/scripts/uninstall.sh', { timeoutMs: 120000 });
+      assert.equal(r.code, 0, r.output);
+      assert.equal((await c.run('systemctl cat camstream')).code !== 0, true, 'no unit');
+      assert.equal((await c.ok('ls /etc/systemd/system | grep -c camstream || true')).trim(), '0');
+      for (const p of ['/opt/camstream', '/opt/camstream.prev', '/opt/camstream.new', '/var/cache/camstream']) {
+        assert.equal((await c.run(`test -e ${p}`)).code, 1, `${p} is gone`);
+      }
+      assert.notEqual((await c.run('id camstream')).code, 0, 'the user is gone');
+      await c.ok('test -f /etc/camstream.json');
+      await assert.rejects(fetch(`${base}/healthz`, { signal: AbortSignal.timeout(3000) }), 'nothing listens any more');
+      const p = await c.run('bash /src/scripts/uninstall.sh --purge', { timeoutMs: 120000 });
+      assert.equal(p.code, 0, p.output);
+      assert.equal((await c.run('test -e /etc/camstream.json')).code, 1, '--purge removed the config');
+    });
+  });
+});
