@@ -19,7 +19,7 @@ if ! command -v node >/dev/null 2>&1; then
   pkgs+=(nodejs npm libnode-dev)
 fi
 if [ "$want_test" = 1 ]; then
-  pkgs+=(ffmpeg curl iproute2 procps chromium systemd-container debootstrap util-linux)
+  pkgs+=(ffmpeg curl iproute2 procps chromium systemd-container debootstrap util-linux vlc-bin vlc-plugin-base ansible)
 fi
 
 missing=()
