@@ -78,7 +78,7 @@
   var lastStatus = null;
   var lastUptime = -1;
   var deadPolls = 0;
-  var stale = { key: '', same: 0, reconnects: 0 };
+  var stale = { key: '', same: 0, reconnects: 0, changes: 0, bytes: -1 };
   var hiddenTimer = null;
   var stills = { url: null, blob: null, at: 0, count: 0 };
 
@@ -167,6 +167,7 @@
     strikes = 0;
     deadPolls = 0;
     stale.same = 0;
+    stale.changes = 0;
     setState('live');
     hideNotice();
   }
@@ -270,33 +271,49 @@
   }
 
   // A frozen picture while the camera delivers: the stream died without the <img>
-  // noticing (or the browser shows only the first frame). Reconnect, but not forever:
-  // a truly still scene also gives identical pixels.
+  // noticing, or the browser shows only the first frame (some iOS Safari versions).
+  // Only counted while the server's newest JPEG keeps changing size (so its content
+  // changes): a still scene gives identical pixels and must not look frozen.
+  // Frozen for 4 polls: reconnect; still frozen after 2 reconnects: stills mode.
   var sample = document.createElement('canvas');
-  sample.width = 32;
-  sample.height = 24;
+  sample.width = 64;
+  sample.height = 48;
   function pictureKey() {
     try {
       var c = sample.getContext('2d', { willReadFrequently: true });
       c.drawImage(img, 0, 0, sample.width, sample.height);
       var d = c.getImageData(0, 0, sample.width, sample.height).data;
       var h = 0;
-      for (var i = 0; i < d.length; i += 1) h = (h * 31 + d[i]) | 0;
+      for (var i = 0; i < d.length; i += 1) h = (Math.imul(h, 31) + d[i]) | 0;
       return String(h);
     } catch (e) {
       return '';
     }
   }
   function checkStale(s) {
+    var serverChanged = s.frames.bytes !== stale.bytes;
+    stale.bytes = s.frames.bytes;
     if (!s.live || !(s.fps > 0) || img.naturalWidth === 0) return;
     var key = pictureKey();
-    if (key === '' || key !== stale.key) { stale.key = key; stale.same = 0; stale.reconnects = 0; return; }
-    stale.same++;
-    if (stale.same >= 10 && stale.reconnects < 2) {
+    if (key === '' || key !== stale.key) {
+      stale.key = key;
       stale.same = 0;
-      stale.reconnects++;
-      reconnect();
+      // A reconnect always brings one new picture; moving on after that is what counts.
+      if (++stale.changes >= 2) stale.reconnects = 0;
+      return;
     }
+    if (!serverChanged) return;
+    stale.same++;
+    if (stale.same < 4) return;
+    stale.same = 0;
+    if (stale.reconnects >= 2) {
+      stale.reconnects = 0;
+      store.set('fallback', 'snapshot');
+      enterStills('Live video froze in this browser: showing stills.');
+      return;
+    }
+    stale.reconnects++;
+    reconnect();
   }
 
   // ---- stills: /snapshot at the chosen rate, no streaming slot ------------------------

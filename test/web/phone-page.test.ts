@@ -287,3 +287,55 @@ test('camera offline: the page says so over the picture and resumes when it is b
   assert.equal((await getJson(`${base}/api/status`)).slots.used, 1, 'the same stream carried on');
   assert.deepEqual(phone.problems, []);
 });
+
+test('a picture frozen while the camera delivers: reconnects, then falls back to stills', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { base } = await startServer(t, { camera: CAMERA });
+  // Someone else watches, so the server's slot count alone cannot tell our stream is dead.
+  const other = await holdStream(`${base}/stream`, { localAddress: '127.0.0.2' });
+  t.after(() => other.close());
+  const still = Buffer.from(await (await fetch(`${base}/snapshot`)).arrayBuffer());
+  const phone = await launchPhone(t);
+  const { page } = phone;
+  // Stand in for a browser that shows only the first frame of an MJPEG stream: the
+  // <img>'s requests get a one-frame multipart answer; the page's probes and status
+  // requests reach the real server, whose frames keep changing.
+  let imageRequests = 0;
+  await page.route(/\/stream(\?t=\d+)?$/, (route) => {
+    imageRequests++;
+    const head = Buffer.from(`--b\r\nContent-Type: image/jpeg\r\nContent-Length: ${still.length}\r\n\r\n`);
+    return route.fulfill({ status: 200, contentType: 'multipart/x-mixed-replace; boundary=b', body: Buffer.concat([head, still, Buffer.from('\r\n--b--\r\n')]) });
+  });
+  await page.goto(`${base}/`);
+  await waitForState(phone, 'live', 15000);
+  await waitFor(async () => (await page.evaluate(() => document.body.dataset.mode)) === 'snapshot', 60000, 'the fallback to stills');
+  assert.ok(imageRequests >= 3, `reconnected before giving up (${imageRequests} stream requests from the <img>)`);
+  assert.match(await noticeText(phone), /froze in this browser/);
+  await waitForPictureChange(phone);
+  assert.equal((await getJson(`${base}/api/status`)).slots.used, 1, 'only the other viewer holds a slot');
+});
+
+test('a tab in the background gives its slot back and reconnects when shown', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { base } = await startServer(t, { camera: CAMERA });
+  const phone = await launchPhone(t);
+  const { page } = phone;
+  await page.clock.install();
+  await page.goto(`${base}/`);
+  await waitForState(phone, 'live', 15000);
+  assert.equal((await getJson(`${base}/api/status`)).slots.used, 1);
+
+  const setHidden = (hidden: boolean) =>
+    page.evaluate((h) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await setHidden(true);
+  await page.clock.fastForward(16000);
+  await waitForState(phone, 'paused', 5000);
+  await waitFor(async () => (await getJson(`${base}/api/status`)).slots.used === 0, 5000, 'the slot to be released');
+
+  await setHidden(false);
+  await waitForState(phone, 'live', 15000);
+  assert.equal((await getJson(`${base}/api/status`)).slots.used, 1);
+  await waitForPictureChange(phone);
+});
