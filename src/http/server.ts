@@ -82,7 +82,10 @@ export async function listen(app: Koa, config: Readonly<Config>['server'], log: 
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => {
+    // A deep accept queue: when a burst of connects (a flood, or every viewer coming
+    // back after a restart) overflows it, the kernel drops SYNs and honest clients wait
+    // out a 1 s retransmit. The kernel caps it at net.core.somaxconn (4096 on Linux 5.4+).
+    server.listen({ port: config.port, host: config.host, backlog: 2048 }, () => {
       server.off('error', reject);
       resolve();
     });
