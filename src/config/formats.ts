@@ -93,8 +93,17 @@ const jsonArray = (v: string): unknown => {
   }
 };
 
+/**
+ * convict merges a JSON object given for an array-valued key into the default []
+ * as named properties, leaving an empty array: `"users": {"ana": "…"}` would turn
+ * auth silently off. Catch that shape here.
+ */
+function isPlainList(v: unknown): v is unknown[] {
+  return Array.isArray(v) && Object.keys(v).every((k) => /^\d+$/.test(k));
+}
+
 function listProblem(v: unknown, what: string, entry: (e: unknown) => string | null): string | null {
-  if (!Array.isArray(v)) return `${what} must be a JSON array (${typeof v} given)`;
+  if (!isPlainList(v)) return `${what} must be a JSON array [ … ] (an object or ${typeof v} was given)`;
   for (let i = 0; i < v.length; i++) {
     const p = entry(v[i]);
     if (p) return `entry ${i + 1} of ${v.length}${(v[i] as { name?: unknown })?.name !== undefined ? ` (${JSON.stringify((v[i] as { name?: unknown }).name)})` : ''} ${p}`;
@@ -141,7 +150,7 @@ export const tokenList = register(
 export const cidrList = register(
   'list of CIDR networks',
   (v) => {
-    if (!Array.isArray(v)) throw new Error('expected a list of networks such as ["192.168.1.0/24"]');
+    if (!isPlainList(v)) throw new Error('expected a list of networks such as ["192.168.1.0/24"]');
     for (const c of v) {
       if (typeof c !== 'string') throw new Error('expected a list of network strings such as ["192.168.1.0/24"]');
       parseCidr(c);

@@ -12,7 +12,7 @@ const SOURCE = /^(?:'self'|'none'|\*|[a-z][a-z0-9+.-]*:|(?:[a-z][a-z0-9+.-]*:\/\
 
 /** What is wrong with a frameAncestors list, or null. */
 export function frameAncestorsProblem(v: unknown): string | null {
-  if (!Array.isArray(v) || v.length === 0) return `expected a non-empty list such as ["'self'"] (add your dashboard's origin to allow embedding)`;
+  if (!Array.isArray(v) || v.length === 0 || Object.keys(v).some((k) => !/^\d+$/.test(k))) return `expected a non-empty list such as ["'self'"] (add your dashboard's origin to allow embedding)`;
   for (const s of v) {
     if (typeof s !== 'string' || !SOURCE.test(s)) {
       return `expected each entry to be "'self'", "'none'", "*" or a host with optional scheme and port such as "homeassistant.local" (no spaces, quotes or semicolons); ${JSON.stringify(s)} is not`;
