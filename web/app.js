@@ -23,7 +23,9 @@
   var STATUS_EVERY_MS = 2000;
   var STATUS_TIMEOUT_MS = 4000;
   var FIRST_FRAME_TIMEOUT_MS = 10000;
-  var PROBE_TIMEOUT_MS = 15000;
+  // Long enough to wait out the server's queue (stream.queueTimeoutMs); a server that
+  // is gone shows up in the status poll long before this.
+  var PROBE_TIMEOUT_MS = 60000;
   var STILL_TIMEOUT_MS = 10000;
   var HIDDEN_RELEASE_MS = 15000;
   // Reconnect delays after consecutive failures; the last one repeats.
@@ -373,8 +375,15 @@
           timer = setTimeout(function () { pollStill(g); }, Math.max(0, rate - (Date.now() - started)));
         });
       });
-    }).catch(function () {
-      if (g === gen) offline(g, 'Camera server unreachable', function () { pollStill(g); }, true);
+    }).catch(function (err) {
+      if (g !== gen) return;
+      if (err && err.name === 'EncodingError') {
+        // The answer came but would not decode: try the next one at the usual rate.
+        showNotice('A picture from the camera could not be shown; trying the next one');
+        timer = setTimeout(function () { pollStill(g); }, rate);
+        return;
+      }
+      offline(g, 'Camera server unreachable', function () { pollStill(g); }, true);
     });
   }
 
