@@ -495,7 +495,16 @@
     var req = view.requestFullscreen || view.webkitRequestFullscreen;
     // iPhone Safari has no Fullscreen API for elements: fill the window instead.
     if (!req) { view.classList.add('expanded'); return; }
-    Promise.resolve(req.call(view)).catch(function () { view.classList.add('expanded'); });
+    Promise.resolve(req.call(view)).then(function () {
+      // A wide picture on a phone held upright: turn it sideways where the browser
+      // allows (Android Chrome, in full screen only); elsewhere this quietly fails.
+      var o = screen.orientation;
+      if (o && o.lock && img.naturalWidth > img.naturalHeight) o.lock('landscape').catch(function () {});
+    }, function () { view.classList.add('expanded'); });
+  });
+  document.addEventListener('fullscreenchange', function () {
+    var o = screen.orientation;
+    if (!document.fullscreenElement && o && o.unlock) try { o.unlock(); } catch (e) { /* not locked */ }
   });
 
   // ---- a hidden tab gives its slot back ------------------------------------------------
