@@ -12,32 +12,52 @@ interface Io {
   stderr: NodeJS.WritableStream;
 }
 
-/** One line typed at the terminal, not echoed. null on Ctrl-C / Ctrl-D. */
-function promptHidden(io: Io, prompt: string): Promise<string | null> {
-  return new Promise((resolve) => {
-    io.stderr.write(prompt);
-    let line = '';
-    const stdin = io.stdin;
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.setEncoding('utf8');
-    const done = (v: string | null) => {
+/**
+ * Lines typed at the terminal, not echoed (raw mode, so we see each key). Keys typed
+ * ahead of a prompt are kept for it. null on Ctrl-C / Ctrl-D.
+ */
+function hiddenPrompter(io: Io): { ask(prompt: string): Promise<string | null>; close(): void } {
+  const stdin = io.stdin;
+  let pending = '';
+  let waiter: (() => void) | null = null;
+  const onData = (chunk: string) => {
+    pending += chunk;
+    waiter?.();
+  };
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  stdin.on('data', onData);
+  stdin.resume();
+  return {
+    async ask(prompt) {
+      io.stderr.write(prompt);
+      let line = '';
+      for (;;) {
+        while (pending.length > 0) {
+          const ch = pending[0];
+          pending = pending.slice(1);
+          if (ch === '\r' || ch === '\n') {
+            if (ch === '\r' && pending[0] === '\n') pending = pending.slice(1);
+            io.stderr.write('\n');
+            return line;
+          }
+          if (ch === '\u0003' || ch === '\u0004') {
+            io.stderr.write('\n');
+            return null;
+          }
+          if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1);
+          else if (ch >= ' ') line += ch;
+        }
+        await new Promise<void>((r) => (waiter = r));
+        waiter = null;
+      }
+    },
+    close() {
       stdin.off('data', onData);
       stdin.setRawMode(false);
       stdin.pause();
-      io.stderr.write('\n');
-      resolve(v);
-    };
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') return done(line);
-        if (ch === '\u0003' || ch === '\u0004') return done(null);
-        if (ch === '\u007f' || ch === '\b') line = line.slice(0, -1);
-        else if (ch >= ' ') line += ch;
-      }
-    };
-    stdin.on('data', onData);
-  });
+    },
+  };
 }
 
 async function readFirstLine(stdin: NodeJS.ReadStream): Promise<string> {
@@ -55,12 +75,17 @@ async function readFirstLine(stdin: NodeJS.ReadStream): Promise<string> {
 export async function hashPasswordCommand(io: Io = process): Promise<number> {
   let password: string | null;
   if (io.stdin.isTTY) {
-    password = await promptHidden(io, 'Password: ');
-    if (password === null) return 1;
-    const again = await promptHidden(io, 'Again: ');
-    if (again !== password) {
-      io.stderr.write('camstream: the two passwords differ; nothing printed\n');
-      return 1;
+    const tty = hiddenPrompter(io);
+    try {
+      password = await tty.ask('Password: ');
+      if (password === null) return 1;
+      const again = await tty.ask('Again: ');
+      if (again !== password) {
+        io.stderr.write('camstream: the two passwords differ; nothing printed\n');
+        return 1;
+      }
+    } finally {
+      tty.close();
     }
   } else {
     password = await readFirstLine(io.stdin);
