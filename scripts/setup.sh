@@ -19,7 +19,8 @@ if ! command -v node >/dev/null 2>&1; then
   pkgs+=(nodejs npm libnode-dev)
 fi
 if [ "$want_test" = 1 ]; then
-  pkgs+=(ffmpeg curl iproute2 procps chromium systemd-container debootstrap util-linux vlc-bin vlc-plugin-base ansible)
+  # openssl: TLS tests make a throwaway certificate; bsdutils: `script` gives hash-password a pty
+  pkgs+=(ffmpeg curl iproute2 procps chromium systemd-container debootstrap util-linux vlc-bin vlc-plugin-base ansible openssl bsdutils)
 fi
 
 missing=()
