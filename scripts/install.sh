@@ -126,14 +126,18 @@ begin "build"
 # version are unchanged, an upgrade skips `npm ci` and the OpenCV addon's compile
 # (minutes on a Pi) and only recompiles the TypeScript.
 mkdir -p "$BUILD"
-rm -rf "$BUILD/src" "$BUILD/dist" "$BUILD/config" "$BUILD/systemd"
+# What the app is made of at run time: compiled src/, the phone page's static files in
+# web/, the documented config example and the unit. Tests and benchmarks stay out.
+APP_DIRS=(src web config systemd)
+for d in "${APP_DIRS[@]}" dist; do rm -rf "${BUILD:?}/$d"; done
 for f in package.json package-lock.json tsconfig.json README.md LICENSE; do
   rm -f "$BUILD/$f"
   if [ -f "$SRC/$f" ]; then cp "$SRC/$f" "$BUILD/$f"; fi
 done
 [ -f "$BUILD/package-lock.json" ] || die "$SRC/package-lock.json is missing; a reproducible install needs it"
-# Only what the app is made of: tests and benchmarks are not built for production.
-cp -a "$SRC/src" "$SRC/config" "$SRC/systemd" "$BUILD/"
+for d in "${APP_DIRS[@]}"; do
+  if [ -d "$SRC/$d" ]; then cp -a "$SRC/$d" "$BUILD/"; fi
+done
 
 # Native addons compile against the installed Node's headers instead of downloading
 # them (most Pis have no route to nodejs.org): Debian's nodejs has them under /usr.
@@ -169,7 +173,10 @@ fi
 begin "stage the new version"
 rm -rf "$NEW"
 mkdir -p "$NEW"
-cp -a "$BUILD/package.json" "$BUILD/package-lock.json" "$BUILD/dist" "$BUILD/src" "$BUILD/config" "$BUILD/systemd" "$BUILD/node_modules" "$NEW/"
+cp -a "$BUILD/package.json" "$BUILD/package-lock.json" "$BUILD/dist" "$BUILD/node_modules" "$NEW/"
+for d in "${APP_DIRS[@]}"; do
+  if [ -d "$BUILD/$d" ]; then cp -a "$BUILD/$d" "$NEW/"; fi
+done
 if [ -f "$BUILD/README.md" ]; then cp "$BUILD/README.md" "$NEW/"; fi
 # Production dependencies only: TypeScript and the test tools are not needed to run.
 (cd "$NEW" && npm prune --omit=dev --offline --no-audit --no-fund) >"$BUILD/prune.log" 2>&1 || { tail -20 "$BUILD/prune.log" >&2; die "npm prune failed (log: $BUILD/prune.log)"; }
@@ -225,7 +232,8 @@ probe() { "$NODE" "$SRC/scripts/lib/appliance.js" health "$APP" "$CONF" 2>&1 || 
 # install, camera unplugged): the new version cannot be blamed for that.
 # Prints the last probe; returns 0 when healthy.
 wait_healthy() {
-  local need_live="$1" deadline=$((SECONDS + HEALTH_TIMEOUT_S)) answer=""
+  local need_live="$1" deadline=$((SECONDS + HEALTH_TIMEOUT_S)) answer="" restarts0
+  restarts0=$(systemctl show -P NRestarts "$SERVICE")
   while [ $SECONDS -lt $deadline ]; do
     if systemctl is-active --quiet "$SERVICE"; then
       answer=$(probe)
@@ -233,7 +241,7 @@ wait_healthy() {
         200\ *) echo "$answer"; return 0 ;;
         503\ *) if [ "$need_live" = 0 ] && [ $((deadline - SECONDS)) -lt $((HEALTH_TIMEOUT_S - 15)) ]; then echo "$answer"; return 0; fi ;;
       esac
-    elif systemctl is-failed --quiet "$SERVICE" && [ "$(systemctl show -P NRestarts "$SERVICE")" -ge 3 ]; then
+    elif systemctl is-failed --quiet "$SERVICE" || [ "$(systemctl show -P NRestarts "$SERVICE")" -ge $((restarts0 + 3)) ]; then
       answer="service failed: $(systemctl show -P Result "$SERVICE"), exit status $(systemctl show -P ExecMainStatus "$SERVICE")"
       break
     fi

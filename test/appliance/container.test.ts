@@ -142,9 +142,15 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
       // STATUS= from the main process, refreshed every few seconds.
       const status = await c.until('STATUS= with fps and viewers', 15000, async () => {
         const s = await c.prop(U, 'StatusText');
-        return /^testpattern live [0-9.]+ fps, \d+\/\d+ viewers/.test(s) && s;
+        return /^\S+ live [0-9.]+ fps, \d+\/\d+ viewers/.test(s) && s;
       });
       t.diagnostic(`StatusText: ${status}`);
+      // Installed complete: the phone page's files are there, and nothing logged an error.
+      const page = await fetch(`${base}/`);
+      assert.equal(page.status, 200);
+      await c.ok('test -f /opt/camstream/web/index.html');
+      const errors = (await journal()).split('\n').filter((l) => /"level":[56]0/.test(l));
+      assert.deepEqual(errors, [], 'no error lines in the journal');
     });
   });
 
