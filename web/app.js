@@ -252,7 +252,7 @@
         : fullMessage(text);
     stillWhileWaiting(g);
     countdown(wait, function (s) {
-      showNotice(why + ' — retrying in ' + s + ' s');
+      showNotice(why + ' — retrying in ' + s + '\u00a0s');
     }, function () { if (g === gen) probe(g, false); });
   }
 
@@ -262,7 +262,7 @@
     unreachable = !!network;
     setState('offline');
     countdown(backoffMs(failures), function (s) {
-      showNotice(why + ' — reconnecting in ' + s + ' s', { label: 'Retry now', run: function () { if (g === gen) { clearTimer(); retry(); } } });
+      showNotice(why + ' — reconnecting in ' + s + '\u00a0s', { label: 'Retry now', run: function () { if (g === gen) { clearTimer(); retry(); } } });
     }, function () { if (g === gen) retry(); });
   }
 
@@ -401,7 +401,7 @@
     parts.push(s.fps.toFixed(1) + ' fps');
     if (s.resolution) parts.push(s.resolution.width + '×' + s.resolution.height);
     parts.push(s.slots.used + '/' + s.slots.max + ' viewer' + (s.slots.max === 1 ? '' : 's') + (s.slots.queued ? ' (+' + s.slots.queued + ' waiting)' : ''));
-    if (mode === 'snapshot') parts.push('stills every ' + rate / 1000 + ' s');
+    if (mode === 'snapshot') parts.push('stills every ' + rate / 1000 + '\u00a0s');
     statusText.textContent = parts.join(' · ');
     body.dataset.camera = s.live ? 'live' : 'down';
   }

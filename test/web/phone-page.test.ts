@@ -119,12 +119,12 @@ test('pool full: the page says so with a countdown and gets in once a slot frees
   await phone.page.goto(`${base}/`);
   await waitForState(phone, 'busy', 15000);
   const first = await noticeText(phone);
-  assert.match(first, /Server full: its one stream slot is in use — retrying in [12] s/);
+  assert.match(first, /Server full: its one stream slot is in use — retrying in [12]\ss/);
   t.diagnostic(`busy notice: ${first}`);
   // Still full after the countdown: it counts down again (and keeps saying why).
   const seen = new Set<string>();
   await waitFor(async () => {
-    const m = /retrying in (\d+) s/.exec(await noticeText(phone));
+    const m = /retrying in (\d+)\ss/.exec(await noticeText(phone));
     if (m) seen.add(m[1]);
     return seen.size >= 2;
   }, 8000, 'the countdown to tick');
@@ -151,8 +151,9 @@ test('server restart on the same port: the page shows it and resumes by itself',
 
   await first.app.stop();
   await waitForState(phone, 'offline', 10000);
-  assert.match(await noticeText(phone), /reconnecting in \d+ s/);
+  assert.match(await noticeText(phone), /reconnecting in \d+\ss/);
   assert.equal(await phone.page.textContent('#status-text'), 'Server unreachable');
+  await phone.page.screenshot({ path: path.join(artifactsDir(), 'phone-page-offline.png') });
 
   const second = await startServer(t, { camera: CAMERA, server: { port: first.port } });
   assert.equal(second.port, first.port);
@@ -190,7 +191,7 @@ test('stills mode (?mode=snapshot) refreshes pictures and holds no streaming slo
   assert.equal(await pageState(phone), 'live');
   const line = (await page.textContent('#status-text')) ?? '';
   assert.match(line, /0\/20 viewers/);
-  assert.match(line, /stills every 0\.2 s/);
+  assert.match(line, /stills every 0\.2\ss/);
   const size = await page.evaluate(() => [(document.getElementById('picture') as any).naturalWidth, (document.getElementById('picture') as any).naturalHeight]);
   assert.deepEqual(size, [CAMERA.width, CAMERA.height]);
   await page.screenshot({ path: path.join(artifactsDir(), 'phone-page-stills.png') });
