@@ -80,6 +80,14 @@ test('live page: stream at the configured size, moving picture, status line, sna
   assert.deepEqual(jpegSize(jpeg), { width: CAMERA.width, height: CAMERA.height });
   t.diagnostic(`download: ${download.suggestedFilename()} ${jpeg.length} bytes`);
 
+  // "Add to Home Screen": Chromium reads the manifest without complaint and finds the app installable.
+  const cdp = await phone.context.newCDPSession(page);
+  const manifest = await cdp.send('Page.getAppManifest', {});
+  assert.match(manifest.url, /\/manifest\.webmanifest\?v=[0-9a-f]{12}$/);
+  assert.deepEqual(manifest.errors, []);
+  assert.deepEqual((await cdp.send('Page.getInstallabilityErrors')).installabilityErrors, []);
+  await cdp.detach();
+
   const shots = artifactsDir();
   await page.screenshot({ path: path.join(shots, 'phone-page-portrait.png') });
 
