@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   console.log(`honest viewer fps:         ${r.viewerFps.map((f) => f.toFixed(2)).join(', ')}  (${r.viewerFps.map((f) => ((100 * f) / r.sourceFps).toFixed(1) + '%').join(', ')} of source; longest gap ${r.viewerMaxGapMs.join(', ')} ms)`);
   console.log(`snapshot:                  ${r.snapshot.ok}/${r.snapshot.requests} ok, latency p50 ${r.snapshot.p50Ms.toFixed(1)} ms, p99 ${r.snapshot.p99Ms.toFixed(1)} ms, max ${r.snapshot.maxMs.toFixed(1)} ms`);
   console.log(`server RSS:                start ${mib(r.rssKb.start)} MiB, peak ${mib(r.rssKb.peak)} MiB, end ${mib(r.rssKb.end)} MiB`);
+  console.log(`RSS over time:             ${r.rssKb.timeline.map(([t, kb]) => `${t}s ${mib(kb)}`).join(', ')} (MiB)`);
   console.log(`server fds:                before ${r.fds.start}, peak ${r.fds.peak}, after ${r.fds.end} (back ${r.fds.returnedAfterMs} ms after the attack)`);
   const a = r.attack;
   console.log(`idle flood:                ${a.idle.connects} connects, ${a.idle.refusedAtOnce} closed at once (per-address cap), ${a.idle.timedOut} cut with 408 (headers timeout), peak ${a.idle.peakOpen} open (attacker's view)`);

@@ -38,7 +38,7 @@ export interface FloodResult {
   viewerMaxGapMs: number[];
   viewersEnded: boolean[];
   snapshot: { requests: number; ok: number; failed: number; statuses: Record<string, number>; p50Ms: number; p99Ms: number; maxMs: number };
-  rssKb: { start: number; peak: number; end: number };
+  rssKb: { start: number; peak: number; end: number; /** [seconds into the attack, kB] every 5 s */ timeline: [number, number][] };
   fds: { start: number; peak: number; end: number; returnedAfterMs: number };
   attack: AttackReport;
   serverAlive: boolean;
@@ -157,14 +157,23 @@ export async function runFlood(opts: FloodOptions): Promise<FloodResult> {
     await until(() => viewers.every((v) => v.frames >= 2), 5000, 'honest viewers to start');
     let fdPeak = fdStart;
     let rssPeak = rssStart;
+    const timeline: [number, number][] = [];
+    let lastMark = -Infinity;
     const sampler = setInterval(() => {
       try {
         fdPeak = Math.max(fdPeak, fdCount(pid));
-        rssPeak = Math.max(rssPeak, rssKb(pid));
+        const rss = rssKb(pid);
+        rssPeak = Math.max(rssPeak, rss);
+        const sec = (performance.now() - w0) / 1000;
+        if (sec - lastMark >= 5) {
+          lastMark = sec;
+          timeline.push([Math.round(sec), rss]);
+        }
       } catch {
         /* exited: reported below */
       }
     }, 100);
+    let w0 = performance.now();
     const snap = { requests: 0, ok: 0, failed: 0, statuses: {} as Record<string, number>, latencies: [] as number[] };
     let polling = true;
     const poller = (async () => {
@@ -185,7 +194,7 @@ export async function runFlood(opts: FloodOptions): Promise<FloodResult> {
     const seqOf = async () => JSON.parse((await get(`${base}/api/status`, 5000)).body.toString()).frames.seq as number;
     const seq0 = await seqOf();
     const frames0 = viewers.map((v) => v.frames);
-    const w0 = performance.now();
+    w0 = performance.now();
 
     const plan: AttackPlan = {
       port,
@@ -254,7 +263,7 @@ export async function runFlood(opts: FloodOptions): Promise<FloodResult> {
         p99Ms: pct(lat, 99),
         maxMs: pct(lat, 100),
       },
-      rssKb: { start: rssStart, peak: rssPeak, end: rssKb(pid) },
+      rssKb: { start: rssStart, peak: rssPeak, end: rssKb(pid), timeline },
       fds: { start: fdStart, peak: fdPeak, end: fdEnd, returnedAfterMs },
       attack,
       serverAlive: !serverExited,
