@@ -37,7 +37,8 @@ export interface AuthOptions {
 /** Credentials from a request, and the URL without ?token= (so nothing downstream logs it). */
 function readCredential(ctx: Koa.Context): Credential {
   let fromQuery: string | undefined;
-  if (ctx.querystring.includes('token')) {
+  // ctx.query decodes names too, so ?%74oken= is found (and removed) like ?token=.
+  if (ctx.query.token !== undefined) {
     fromQuery = single(ctx.query, 'token');
     const q = new URLSearchParams(ctx.querystring);
     if (q.has('token')) {

@@ -78,6 +78,7 @@ test('passwords and tokens never reach the log, whichever way they are sent and 
   await send('/api/status', { 'X-Camstream-Token': TOKEN });
   await send('/snapshot', { Authorization: `Bearer ${TOKEN}` });
   await send(`/nope?token=${TOKEN}`);
+  await send(`/api/status?%74oken=${TOKEN}`);
   await send(`/snapshot?token=${WRONG}`);
   await send('/snapshot', { Authorization: basic('ana', WRONG) });
   await send('/snapshot', { Authorization: basic(PASSWORD, WRONG) }); // the password typed into the user field

@@ -101,6 +101,7 @@ test('the right password, or a right token sent any of three ways, opens every r
       [path, { 'X-Camstream-Token': TOKEN }],
       [`${path}${sep}token=${TOKEN}`, {}],
       [`${path}${sep}token=${HASHED_TOKEN}`, {}],
+      [`${path}${sep}%74oken=${TOKEN}`, {}],
       [path, { Authorization: `bearer ${HASHED_TOKEN}` }],
     ];
     for (const [url, headers] of ways) {
