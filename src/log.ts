@@ -10,7 +10,15 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { app: 'camstream' },
       // Secrets never reach the log, whatever object a caller passes.
-      redact: { paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'req.headers.authorization'], censor: '[redacted]' },
+      // (…and should a whole config or auth section be logged, its users and tokens.)
+      redact: {
+        paths: [
+          'password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'req.headers.authorization',
+          'passwordHash', '*.passwordHash', 'tokenHash', '*.tokenHash', 'users', '*.users', 'tokens', '*.tokens', 'auth.users', 'auth.tokens',
+          '*.auth.users', '*.auth.tokens', 'headers["x-camstream-token"]', '*.headers["x-camstream-token"]',
+        ],
+        censor: '[redacted]',
+      },
     },
     destination ?? pino.destination({ fd: 1, sync: true }),
   );

@@ -74,7 +74,7 @@ export function authMiddleware(opts: AuthOptions): Koa.Middleware {
     log.info('access control off: no auth.users or auth.tokens configured');
     return (_ctx, next) => next();
   }
-  log.info({ users: auth.users.length, tokens: auth.tokens.length, healthzOpen: auth.healthzOpen }, 'access control on');
+  log.info({ userCount: auth.users.length, tokenCount: auth.tokens.length, healthzOpen: auth.healthzOpen }, 'access control on');
   const failures = new FailureTracker({
     delayAfter: auth.lockout.delayAfter,
     delayMs: auth.lockout.delayMs,

@@ -85,6 +85,16 @@ test('passwords and tokens never reach the log, whichever way they are sent and 
   await send('/snapshot', { Authorization: basic('ana', WRONG) }); // 4th failure: lockout, logged at warn
   await send('/snapshot', { Authorization: basic('ana', PASSWORD) }); // refused while locked
 
+  // Should anyone log the config, its auth section, or request headers, the secrets stay out.
+  const { log: direct, lines: directLines } = capturingLogger('info');
+  const authSection = { users: [{ name: 'ana', passwordHash: 'scrypt$1$1$1$c2FsdA$' + PASSWORD }], tokens: [{ name: 'nvr', token: TOKEN }] };
+  direct.info({ config: { auth: authSection } }, 'config');
+  direct.info({ auth: authSection }, 'auth section');
+  direct.info({ req: { headers: { authorization: basic('ana', PASSWORD), 'x-camstream-token': TOKEN } } }, 'request');
+  const directText = JSON.stringify(directLines());
+  assert.equal(directLines().length, 3);
+  for (const secret of [PASSWORD, TOKEN]) assert.ok(!directText.includes(secret), `redact list misses a secret: ${directText}`);
+
   const all = lines();
   const text = JSON.stringify(all);
   for (const secret of [PASSWORD, WRONG, TOKEN, basic('ana', PASSWORD).slice(6), basic('ana', WRONG).slice(6)]) {
