@@ -9,8 +9,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runFlood } from '../helpers/flood-scenario';
 
-test('flood + slowloris + abort cycles: honest viewers keep >= 90% of source fps, snapshots answer, RSS and fds bounded and back', { timeout: 90000 }, async () => {
+test('flood + slowloris + abort cycles: honest viewers keep >= 90% of source fps, snapshots answer, RSS and fds bounded and back', { timeout: 90000 }, async (t) => {
   const r = await runFlood({ attackMs: 10000, cameraFps: 10 });
+  t.diagnostic(
+    `source ${r.sourceFps.toFixed(2)} fps; viewers ${r.viewerFps.map((f) => f.toFixed(2)).join(', ')} fps; snapshot ${r.snapshot.ok}/${r.snapshot.requests} ok, p99 ${r.snapshot.p99Ms.toFixed(1)} ms; ` +
+      `RSS ${r.rssKb.start}→${r.rssKb.peak} kB; fds ${r.fds.start}/${r.fds.peak}/${r.fds.end}; attack ${JSON.stringify(r.attack)}`,
+  );
   const detail = JSON.stringify({ ...r, config: undefined });
   const caps = r.config.server as { maxConnections: number; maxConnectionsPerIp: number; headersTimeoutMs: number };
 
