@@ -79,7 +79,13 @@ export async function pictureHash(page: Page, selector = '#picture'): Promise<st
     c.width = 64;
     c.height = 48;
     const g = c.getContext('2d')!;
-    g.drawImage(img, 0, 0, c.width, c.height);
+    // A broken or not yet decoded image cannot be drawn (or draws nothing): "blank".
+    if (!img || !img.complete || img.naturalWidth === 0) return 'blank';
+    try {
+      g.drawImage(img, 0, 0, c.width, c.height);
+    } catch {
+      return 'blank';
+    }
     const d = g.getImageData(0, 0, c.width, c.height).data;
     let h = 0;
     let lit = 0;

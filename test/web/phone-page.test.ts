@@ -28,8 +28,11 @@ async function waitForState(phone: Phone, want: string, timeoutMs: number): Prom
 
 /** Two canvas reads some time apart differ: frames are flowing into the <img>. */
 async function waitForPictureChange(phone: Phone, timeoutMs = 8000): Promise<void> {
-  const first = await pictureHash(phone.page);
-  assert.notEqual(first, 'blank', 'the picture is blank');
+  // The <img> may be between sources (a new src set, nothing decoded yet): wait for a picture first.
+  const first = await waitFor(async () => {
+    const h = await pictureHash(phone.page);
+    return h === 'blank' ? '' : h;
+  }, timeoutMs, 'a picture in the <img>');
   await waitFor(async () => {
     const now = await pictureHash(phone.page);
     return now !== 'blank' && now !== first;
@@ -319,6 +322,7 @@ test('a picture frozen while the camera delivers: reconnects, then falls back to
   await waitFor(async () => (await page.evaluate(() => document.body.dataset.mode)) === 'snapshot', 60000, 'the fallback to stills');
   assert.ok(imageRequests >= 3, `reconnected before giving up (${imageRequests} stream requests from the <img>)`);
   assert.match(await noticeText(phone), /froze in this browser/);
+  await waitFor(async () => Number(await page.evaluate(() => document.body.dataset.stills ?? '0')) >= 2, 10000, 'stills after the fallback');
   await waitForPictureChange(phone);
   assert.equal((await getJson(`${base}/api/status`)).slots.used, 1, 'only the other viewer holds a slot');
 });
