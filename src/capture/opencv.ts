@@ -111,9 +111,14 @@ export class OpenCvSource implements FrameSource {
       const t0 = performance.now();
       // Rotation/flip in software: V4L2 cameras' own controls for it vary by model.
       const img = rotateFlip ? await orient(mat, this.cam) : mat;
+      // Free the camera's buffer now rather than at GC: Mats from VideoCapture that
+      // outlive it until process exit have crashed Node at exit (SIGSEGV) in tests.
+      if (img !== mat) mat.release();
       const jpeg = await o.imencodeAsync('.jpg', img, params);
+      const size = { width: img.cols, height: img.rows };
+      if (img !== mat) img.release();
       if (!this.running) break;
-      sink.frame(jpeg, { width: img.cols, height: img.rows, encodeMs: performance.now() - t0 });
+      sink.frame(jpeg, { ...size, encodeMs: performance.now() - t0 });
     }
   }
 }
