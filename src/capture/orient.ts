@@ -23,9 +23,9 @@ export async function orient(mat: Mat, cam: Orientation): Promise<Mat> {
   const o = cv();
   let out = mat;
   const code = flipCode(cam);
-  if (code !== null) out = out.flip(code);
-  if (cam.rotation === 90) out = out.rotate(o.ROTATE_90_CLOCKWISE);
-  else if (cam.rotation === 180) out = out.rotate(o.ROTATE_180);
-  else if (cam.rotation === 270) out = out.rotate(o.ROTATE_90_COUNTERCLOCKWISE);
+  if (code !== null) out = await out.flipAsync(code);
+  if (cam.rotation === 90) out = await out.rotateAsync(o.ROTATE_90_CLOCKWISE);
+  else if (cam.rotation === 180) out = await out.rotateAsync(o.ROTATE_180);
+  else if (cam.rotation === 270) out = await out.rotateAsync(o.ROTATE_90_COUNTERCLOCKWISE);
   return out;
 }
