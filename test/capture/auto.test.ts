@@ -1,0 +1,77 @@
+// source=auto: what it picks on a machine with a Pi camera (stand-in rpicam-vid that
+// lists one), with the camera stack but no camera, and with nothing at all — and that
+// the choice and the reason reach the log and /api/status.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { chooseCamera, parseCameraList } from '../../src/capture/auto';
+import { getJson, capturingLogger, waitFor } from '../helpers/camstream';
+import { startCameraServer } from '../helpers/camera-server';
+import { standin, SYSTEM_PATH } from '../helpers/standin';
+import { watchStream } from '../helpers/stream-watcher';
+
+function emptyDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'camstream-nodev-'));
+}
+
+test('parses rpicam-vid --list-cameras', () => {
+  const out = 'Available cameras\n-----------------\n0 : imx708 [4608x2592 10-bit RGGB] (/base/soc/i2c0mux/i2c@1/imx708@1a)\n    Modes: \'SRGGB10_CSI2P\' : 1536x864 [120.13 fps - (768, 432)/3072x1728 crop]\n1 : ov5647 [2592x1944] (/base/…)\n';
+  assert.deepEqual(parseCameraList(out), ['imx708', 'ov5647']);
+  assert.deepEqual(parseCameraList('No cameras available!\n'), []);
+});
+
+test('a Pi camera listed by rpicam-vid wins', async (t) => {
+  const s = standin(t, ['pi']);
+  const c = await chooseCamera({ env: s.env, devDir: emptyDir() });
+  assert.deepEqual(c, { kind: 'libcamera', reason: 'rpicam-vid --list-cameras found imx708' });
+  assert.deepEqual(s.runs('rpicam-vid'), ['--list-cameras']);
+});
+
+test('camera stack without a camera and no /dev/video*: the test pattern, saying why', async (t) => {
+  const s = standin(t, ['pi'], 'no-camera');
+  const c = await chooseCamera({ env: s.env, devDir: emptyDir() });
+  assert.equal(c.kind, 'testpattern');
+  assert.match(c.reason, /^rpicam-vid found no camera; no \/tmp\/camstream-nodev-\w+\/video\* device: showing the test pattern$/);
+});
+
+test('video nodes that are not cameras or give no frame are skipped', async () => {
+  const dev = emptyDir();
+  const sys = emptyDir();
+  // A Pi codec node (named in sysfs) and a "device" that is a plain file OpenCV cannot capture from.
+  fs.writeFileSync(path.join(dev, 'video10'), '');
+  fs.mkdirSync(path.join(sys, 'video10'));
+  fs.writeFileSync(path.join(sys, 'video10', 'name'), 'bcm2835-codec-decode\n');
+  fs.writeFileSync(path.join(dev, 'video2'), '');
+  const c = await chooseCamera({ env: { PATH: SYSTEM_PATH }, devDir: dev, sysDir: sys });
+  assert.equal(c.kind, 'testpattern');
+  assert.match(c.reason, /rpicam-vid\/libcamera-vid not installed; .*video2 gives no frame; .*video10 is bcm2835-codec-decode, not a camera: showing the test pattern$/);
+});
+
+test('the default config (source auto) on a machine with no camera serves the test pattern, and says so', async (t) => {
+  const { log, lines } = capturingLogger();
+  const { app, base } = await startCameraServer(t, {}, { env: { PATH: SYSTEM_PATH }, devDir: emptyDir(), log });
+  assert.equal(app.deps.config.camera.source, 'auto');
+  const w = await watchStream(`${base}/stream`);
+  t.after(() => w.close());
+  await waitFor(() => w.parts.filter((p) => !p.noSignal).length >= 3, 10000, '3 frames');
+  const st = await getJson(`${base}/api/status`);
+  assert.equal(st.source.kind, 'auto');
+  assert.equal(st.source.state, 'live');
+  assert.match(st.source.selected, /^testpattern: rpicam-vid\/libcamera-vid not installed; no .*video\* device: showing the test pattern$/);
+  assert.match(st.source.description, /^auto → testpattern 640x480@15/);
+  assert.ok(lines().some((l) => l.msg === 'camera.source auto: chosen' && l.selected === 'testpattern'));
+});
+
+test('auto with a Pi camera streams from rpicam-vid', async (t) => {
+  const s = standin(t, ['pi']);
+  const { base } = await startCameraServer(t, { camera: { width: 320, height: 240, fps: 10 } }, { env: s.env, devDir: emptyDir() });
+  const w = await watchStream(`${base}/stream`);
+  t.after(() => w.close());
+  await waitFor(() => w.parts.filter((p) => !p.noSignal).length >= 3, 10000, '3 frames');
+  const st = await getJson(`${base}/api/status`);
+  assert.equal(st.source.selected, 'libcamera: rpicam-vid --list-cameras found imx708');
+  assert.match(st.source.description, /^auto → libcamera rpicam-vid 320x240@10/);
+  assert.deepEqual(s.runs('rpicam-vid'), ['--list-cameras', '-t 0 -n --codec mjpeg --width 320 --height 240 --framerate 10 -q 75 --flush -o -']);
+});
