@@ -143,7 +143,7 @@ export class Supervisor {
     this.restartTimer = null;
     this.status.nextRestartAt = null;
     this.failures = 0;
-    this.setState('idle', `no viewers for ${Math.round(ms / 1000)} s: camera stopped until the next viewer`);
+    this.setState('idle', `no viewers for ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`}: camera stopped until the next viewer`);
     await this.stopSource();
   }
 
