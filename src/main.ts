@@ -16,6 +16,7 @@ import { listen, type RunningServer } from './http/server';
 import { VERSION } from './version';
 import type { Notifier } from './platform/sd-notify';
 import { startHeartbeat } from './platform/service-heartbeat';
+import { checkFdLimit } from './platform/fd-limit';
 import { CamstreamMetrics } from './metrics/metrics';
 import { instrumentSource } from './metrics/instrument-source';
 
@@ -81,6 +82,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
   // explain a camera that is slow to come up.
   void supervisor.start();
   // READY=1 now that the port is open; STATUS= and WATCHDOG=1 from here on.
+  checkFdLimit(config.server.maxConnections, log.child({ module: 'server' }));
   const heartbeat = opts.notifier
     ? startHeartbeat({ notifier: opts.notifier, hub, pool, source: supervisor.status, fps: config.camera.fps, log: log.child({ module: 'systemd' }) })
     : null;
