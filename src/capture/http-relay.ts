@@ -41,24 +41,32 @@ export function parseRelayUrl(raw: string): URL {
 
 export class HttpRelaySource implements FrameSource {
   readonly kind = 'http';
-  private readonly url: URL;
+  private url: URL | null = null;
   private req: http.ClientRequest | null = null;
   private running = false;
 
   constructor(
-    cam: Pick<CameraConfig, 'url'>,
+    private readonly cam: Pick<CameraConfig, 'url'>,
     private readonly log: Logger,
-  ) {
-    this.url = parseRelayUrl(cam.url);
-  }
+  ) {}
 
   describe(): string {
-    return `http relay ${safeUrl(this.url)}`;
+    try {
+      return `http relay ${safeUrl(this.url ?? parseRelayUrl(this.cam.url))}`;
+    } catch {
+      return `http relay (camera.url ${JSON.stringify(this.cam.url)} is not an http URL)`;
+    }
   }
 
-  start(sink: FrameSink): Promise<void> {
+  async start(sink: FrameSink): Promise<void> {
+    // A bad camera.url fails the start, so /api/status and NO SIGNAL say what is wrong.
+    this.url ??= parseRelayUrl(this.cam.url);
+    return this.connect(this.url, sink);
+  }
+
+  private connect(url: URL, sink: FrameSink): Promise<void> {
     this.running = true;
-    const get = this.url.protocol === 'https:' ? https.get : http.get;
+    const get = url.protocol === 'https:' ? https.get : http.get;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const fail = (err: Error) => {
@@ -70,7 +78,7 @@ export class HttpRelaySource implements FrameSource {
           sink.fail(err);
         }
       };
-      const req = get(this.url, { agent: false, headers: { 'User-Agent': 'camstream-relay', Accept: 'multipart/x-mixed-replace, */*' } }, (res) => {
+      const req = get(url, { agent: false, headers: { 'User-Agent': 'camstream-relay', Accept: 'multipart/x-mixed-replace, */*' } }, (res) => {
         const type = res.headers['content-type'] ?? '';
         if (res.statusCode !== 200 || !/^multipart\/x-mixed-replace/i.test(type)) {
           res.resume();
@@ -78,11 +86,11 @@ export class HttpRelaySource implements FrameSource {
           return fail(
             new CamstreamError(
               'CAMSTREAM_ERR_UPSTREAM',
-              `${safeUrl(this.url)}: expected 200 with multipart/x-mixed-replace, got ${res.statusCode} ${JSON.stringify(type || '(no Content-Type)')}`,
+              `${safeUrl(url)}: expected 200 with multipart/x-mixed-replace, got ${res.statusCode} ${JSON.stringify(type || '(no Content-Type)')}`,
             ),
           );
         }
-        this.log.info({ url: safeUrl(this.url), contentType: type }, 'relay connected');
+        this.log.info({ url: safeUrl(url), contentType: type }, 'relay connected');
         settled = true;
         resolve();
         const splitter = new JpegSplitter((jpeg) => {
@@ -91,11 +99,11 @@ export class HttpRelaySource implements FrameSource {
           if (this.running && !isNoSignal(jpeg)) sink.frame(jpeg);
         });
         res.on('data', (chunk: Buffer) => splitter.push(chunk));
-        res.on('end', () => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(this.url)}: upstream ended the stream`)));
-        res.on('error', (err) => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(this.url)}: ${err.message}`, { cause: err })));
+        res.on('end', () => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(url)}: upstream ended the stream`)));
+        res.on('error', (err) => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(url)}: ${err.message}`, { cause: err })));
       });
       req.on('error', (err: NodeJS.ErrnoException) =>
-        fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(this.url)}: ${err.message}`, { cause: err })),
+        fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(url)}: ${err.message}`, { cause: err })),
       );
       this.req = req;
     });

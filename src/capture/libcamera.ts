@@ -34,31 +34,32 @@ export function libcameraArgs(cam: Pick<CameraConfig, 'width' | 'height' | 'fps'
 
 export class LibcameraSource implements FrameSource {
   readonly kind = 'libcamera';
-  private readonly child: ChildMjpeg;
+  private child: ChildMjpeg | null = null;
 
   constructor(
     private readonly cam: CameraConfig,
-    log: Logger,
-    env: NodeJS.ProcessEnv,
-  ) {
-    this.child = new ChildMjpeg({
-      programs: LIBCAMERA_PROGRAMS,
-      args: libcameraArgs(cam),
-      env,
-      log,
-      installHint: 'install rpicam-apps (apt install rpicam-apps) and enable the camera, or choose another camera.source',
-    });
-  }
+    private readonly log: Logger,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
 
   describe(): string {
-    return `libcamera ${this.child.program || LIBCAMERA_PROGRAMS[0]} ${this.cam.width}x${this.cam.height}@${this.cam.fps} q${this.cam.quality} (camera JPEG passthrough)`;
+    return `libcamera ${this.child?.program || LIBCAMERA_PROGRAMS[0]} ${this.cam.width}x${this.cam.height}@${this.cam.fps} q${this.cam.quality} (camera JPEG passthrough)`;
   }
 
   async start(sink: FrameSink): Promise<void> {
+    // Settings the camera cannot do fail here, not at construction: the server still
+    // runs and /api/status and the NO SIGNAL picture say what to change.
+    this.child ??= new ChildMjpeg({
+      programs: LIBCAMERA_PROGRAMS,
+      args: libcameraArgs(this.cam),
+      env: this.env,
+      log: this.log,
+      installHint: 'install rpicam-apps (apt install rpicam-apps) and enable the camera, or choose another camera.source',
+    });
     this.child.start(sink);
   }
 
-  stop(): Promise<void> {
-    return this.child.stop();
+  async stop(): Promise<void> {
+    await this.child?.stop();
   }
 }

@@ -65,9 +65,10 @@ test('a URL that answers with something other than an MJPEG stream: a clear UPST
   await assert.rejects(missing.start({ frame() {}, fail() {} }), /got 404/);
 });
 
-test('camera.url must be an http(s) URL; a password in it never shows in describe()', () => {
-  assert.throws(() => new HttpRelaySource({ url: '' }, silentLogger()), (e: CamstreamError) => e.code === 'CAMSTREAM_ERR_CONFIG' && /expected an http:\/\/ or https:\/\/ URL of an MJPEG stream, got ""/.test(e.message));
-  assert.throws(() => new HttpRelaySource({ url: 'rtsp://cam/stream' }, silentLogger()), /got "rtsp:"/);
+test('camera.url must be an http(s) URL (the start fails saying so); a password in it never shows in describe()', async () => {
+  const sink = { frame() {}, fail() {} };
+  await assert.rejects(new HttpRelaySource({ url: '' }, silentLogger()).start(sink), (e: CamstreamError) => e.code === 'CAMSTREAM_ERR_CONFIG' && /expected an http:\/\/ or https:\/\/ URL of an MJPEG stream, got ""/.test(e.message));
+  await assert.rejects(new HttpRelaySource({ url: 'rtsp://cam/stream' }, silentLogger()).start(sink), /got "rtsp:"/);
   const s = new HttpRelaySource({ url: 'http://admin:hunter2@cam.local:8080/stream' }, silentLogger());
   assert.equal(s.describe(), 'http relay http://admin:***@cam.local:8080/stream');
 });

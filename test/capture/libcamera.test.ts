@@ -84,3 +84,11 @@ test('stop() ends the camera process (even one that is stuck) and reports no fai
   await src.stop(); // idempotent
   assert.deepEqual(sink.errors, []);
 });
+
+test('a rotation the camera cannot do fails the start (not the server) with a CONFIG error', async (t) => {
+  const s = standin(t, ['pi']);
+  const src = new LibcameraSource(cam({ rotation: 270 }), silentLogger(), s.env);
+  await assert.rejects(src.start(collect()), (e: CamstreamError) => e.code === 'CAMSTREAM_ERR_CONFIG' && /got 270/.test(e.message));
+  assert.deepEqual(s.runs('rpicam-vid'), []);
+  await src.stop();
+});
