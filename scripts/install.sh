@@ -41,7 +41,7 @@ step="starting"
 log() { echo "install.sh: $*"; }
 die() { echo "install.sh: FAILED at step '$step': $*" >&2; exit 1; }
 trap 'rc=$?; echo "install.sh: FAILED at step '"'"'$step'"'"' (exit $rc from: $BASH_COMMAND, line $LINENO)" >&2; exit $rc' ERR
-begin() { step="$1"; log "== $1"; }
+begin() { step="$1"; log "== $1 (at ${SECONDS}s)"; }
 
 # ---------------------------------------------------------------------------------------
 begin "check the system"

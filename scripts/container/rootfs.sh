@@ -26,6 +26,13 @@ fi
 mirror="${mirror:-http://deb.debian.org/debian}"
 
 mkdir -p "$cache"
+# One build at a time (two test runs may start together); the second finds it done.
+exec 9>"$cache/.rootfs-$suite.lock"
+flock -w 900 9 || { echo "rootfs: another build of $root holds the lock for over 15 min" >&2; exit 1; }
+if [ -x "$root/usr/lib/systemd/systemd" ] && [ -f "$root/.camstream-rootfs-ok" ]; then
+  echo "$root"
+  exit 0
+fi
 # Leftovers of interrupted builds are never reused.
 rm -rf "$cache/rootfs-$suite.tmp."*
 tmp="$cache/rootfs-$suite.tmp.$$"

@@ -81,7 +81,7 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
       bindRo,
       bind: { [path.join(CACHE, 'apt-archives')]: '/var/cache/apt/archives', [path.join(CACHE, 'npm')]: '/root/.npm' },
       env,
-      logFile: path.join(CACHE, `nspawn-${process.pid}.log`),
+      logFile: path.join(CACHE, 'nspawn-camstream-e2e.log'),
     }),
   );
   t.after(() => c.poweroff());
