@@ -6,7 +6,7 @@ import type { Config } from '../../src/config/schema';
 import { CamstreamError } from '../../src/errors';
 import { jpegSize } from '../../src/hub/frame';
 import { silentLogger } from '../../src/log';
-import { waitFor } from '../helpers/camstream';
+import { capturingLogger, waitFor } from '../helpers/camstream';
 import { alive, standin, SYSTEM_PATH } from '../helpers/standin';
 
 const CAM = { width: 320, height: 240, fps: 10, quality: 80, rotation: 0, hflip: false, vflip: false } as const;
@@ -91,4 +91,18 @@ test('a rotation the camera cannot do fails the start (not the server) with a CO
   await assert.rejects(src.start(collect()), (e: CamstreamError) => e.code === 'CAMSTREAM_ERR_CONFIG' && /got 270/.test(e.message));
   assert.deepEqual(s.runs('rpicam-vid'), []);
   await src.stop();
+});
+
+test('stderr lines go to the log (errors at warn) while frames keep flowing', async (t) => {
+  const s = standin(t, ['pi'], 'noisy');
+  const { log, lines } = capturingLogger('info');
+  const src = new LibcameraSource(cam(), log, s.env);
+  const sink = collect();
+  await src.start(sink);
+  t.after(() => src.stop());
+  await waitFor(() => lines().filter((l) => l.msg === 'camera process says').length >= 3, 10000, 'three stderr lines logged');
+  await waitFor(() => sink.frames.length >= 5, 10000, '5 frames');
+  const said = lines().filter((l) => l.msg === 'camera process says');
+  assert.deepEqual(said.map((l) => [l.level, l.stderr]), [1, 2, 3].map((i) => [40, `ERROR: stand-in complaint ${i}`]));
+  assert.deepEqual(sink.errors, []);
 });
