@@ -30,12 +30,17 @@ HEALTH_TIMEOUT_S=${CAMSTREAM_HEALTH_TIMEOUT_S:-90}
 port=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --port) port="${2:-}"; shift 2 || true ;;
+    --port) [ $# -ge 2 ] || { echo "install.sh: --port needs a number" >&2; exit 64; }; port="$2"; shift 2 ;;
     --port=*) port="${1#--port=}"; shift ;;
     -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown argument '$1' (try --help)" >&2; exit 64 ;;
   esac
 done
+
+if [ -n "$port" ] && ! { [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ]; }; then
+  echo "install.sh: --port: expected an integer 1..65535, got '$port'" >&2
+  exit 64
+fi
 
 step="starting"
 log() { echo "install.sh: $*"; }
@@ -47,7 +52,6 @@ begin() { step="$1"; log "== $1 (at ${SECONDS}s)"; }
 begin "check the system"
 [ "$(id -u)" -eq 0 ] || die "run as root: sudo $0"
 [ -f "$SRC/package.json" ] && [ -f "$SRC/systemd/camstream.service" ] || die "$SRC does not look like a camstream checkout"
-[ -d /run/systemd/system ] || die "systemd is not running as PID 1 here; camstream installs as a systemd service"
 # shellcheck disable=SC1091
 . /etc/os-release
 codename="${VERSION_CODENAME:-}"
@@ -73,6 +77,7 @@ if [ "$codename" = bookworm ] && [ "$(node_major)" -lt 20 ]; then
   Either move to Raspberry Pi OS / Debian 13 (Trixie), which has Node.js 20, or install Node.js 20+
   first (for example from NodeSource: https://github.com/nodesource/distributions), then run this again."
 fi
+[ -d /run/systemd/system ] || die "systemd is not running as PID 1 here; camstream installs as a systemd service"
 
 # ---------------------------------------------------------------------------------------
 begin "install Debian packages"
