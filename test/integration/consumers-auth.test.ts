@@ -24,6 +24,7 @@ const USER = 'homeassistant';
 // Letters and digits only: the guide says to keep passwords for URLs that way (or percent-encode).
 const PASSWORD = 'Kq7rT2xWm9pLs4Vd';
 const TOKEN = 'octoprint-7f3a9c1e5b2d8f40a6e1';
+const PROM_TOKEN = 'prometheus-c0ffee5eed1234abcd';
 
 function tmpDir(t: TestContext, prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -35,7 +36,11 @@ test('with access control on, each tool gets in the documented way and not witho
   const { base, port } = await startServer(t, {
     camera: { source: 'testpattern', width: W, height: H, fps: 15 },
     stream: { maxClients: 10, maxClientsPerIp: 10 },
-    auth: { users: [{ name: USER, passwordHash: await hashPassword(PASSWORD) }], tokens: [{ name: 'octoprint', token: TOKEN }], lockout: { maxFailures: 0 } },
+    auth: {
+      users: [{ name: USER, passwordHash: await hashPassword(PASSWORD) }],
+      tokens: [{ name: 'octoprint', token: TOKEN }, { name: 'prometheus', token: PROM_TOKEN }],
+      lockout: { maxFailures: 0 },
+    },
   });
   const withPassword = `http://${USER}:${PASSWORD}@127.0.0.1:${port}`;
 
@@ -87,6 +92,14 @@ test('with access control on, each tool gets in the documented way and not witho
     const p = await runTool('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', out], { timeoutMs: 20000 });
     assertOk(p, 'ffprobe');
     assert.ok(Number(p.stdout.toString().trim()) >= 5, `VLC recorded ${p.stdout.toString().trim()} frames`);
+  });
+
+  await t.test('Prometheus (authorization: credentials = a token, sent as Bearer) scrapes /metrics', async () => {
+    const without = await runTool('curl', ['-sS', '--max-time', '5', '-o', '/dev/null', '-w', '%{http_code}', `${base}/metrics`], { timeoutMs: 10000 });
+    assert.equal(without.stdout.toString(), '401');
+    const r = await runTool('curl', ['-sS', '--fail', '--max-time', '5', '-H', `Authorization: Bearer ${PROM_TOKEN}`, `${base}/metrics`], { timeoutMs: 10000 });
+    assertOk(r, 'curl /metrics with a bearer token');
+    assert.match(r.stdout.toString(), /^camstream_frames_captured_total \d+$/m);
   });
 
   await t.test('OctoPrint: ?token= on the snapshot URL (server side) and the stream URL (browser <img>, cross-origin)', async (tt) => {
