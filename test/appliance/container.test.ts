@@ -112,6 +112,8 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
       c.run(`bash /src/scripts/install.sh --port ${port}`, { timeoutMs: 40 * 60_000 }),
     );
     assert.equal(r.code, 0, `install.sh failed:\n${r.output.slice(-6000)}`);
+    // install.sh's own step times ("== build (at 131s)"), for the record.
+    for (const line of r.stdout.split('\n').filter((l) => l.startsWith('install.sh: == '))) t.diagnostic(line);
     assert.match(r.stdout, new RegExp(`http://[0-9.]+:${port}/`), 'prints a LAN URL with the port');
     assert.match(r.output, /rpicam-apps: not in this system's package archive/, 'Debian has no rpicam-apps: skipped with a log line');
     const cfg = JSON.parse(await c.ok('cat /etc/camstream.json')) as { server: { port: number } };
@@ -245,6 +247,24 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
       const status = (await (await fetch(`${base}/api/status`)).json()) as { slots: { max: number } };
       assert.equal(status.slots.max, 7, 'the edited config is in effect');
       await threeFrames();
+    });
+  });
+
+  await t.test('an upgrade stops, changing nothing, when the new version rejects the existing config', async () => {
+    await phase('install.sh with a config the new version rejects', async () => {
+      await c.ok('cp -p /etc/camstream.json /root/camstream.json.good');
+      await c.ok(`printf '{"server": {"port": ${port}}, "camera": {"fps": -3}}\\n' >/etc/camstream.json`);
+      const bad = await c.ok('sha256sum /etc/camstream.json');
+      const pid = await mainPid();
+      const r = await c.run('bash /src/scripts/install.sh', { timeoutMs: 15 * 60_000 });
+      assert.notEqual(r.code, 0, 'install.sh refuses');
+      assert.match(r.stderr, /camera\.fps/, `the validation errors name the key:\n${r.output.slice(-3000)}`);
+      assert.match(r.stderr, /rejects \/etc\/camstream\.json .*Nothing was changed/);
+      assert.equal(await c.ok('sha256sum /etc/camstream.json'), bad, 'the config is not touched');
+      assert.equal(await mainPid(), pid, 'the running version was not stopped or restarted');
+      assert.equal((await c.run('test -e /opt/camstream.new')).code, 1, 'the staged build is cleaned up');
+      await c.ok('cp -p /root/camstream.json.good /etc/camstream.json');
+      assert.ok(await healthy());
     });
   });
 
