@@ -21,7 +21,7 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 if [ "$want_test" = 1 ]; then
   # openssl: TLS tests make a throwaway certificate; bsdutils: `script` gives hash-password a pty
-  pkgs+=(ffmpeg curl iproute2 procps chromium systemd-container debootstrap util-linux vlc-bin vlc-plugin-base ansible openssl bsdutils)
+  pkgs+=(ffmpeg curl iproute2 procps chromium systemd-container debootstrap util-linux vlc-bin vlc-plugin-base ansible openssh-client openssl bsdutils)
 fi
 
 missing=()

@@ -169,6 +169,39 @@ test('deploy/: ansible-playbook installs, configures and upgrades camstream one 
     assert.equal(await mainPid(), before, 'the service was not restarted');
   });
 
+  await t.test('over SSH, as the inventory example connects (sshd on a loopback port, pipelining): still changed=0', async () => {
+    // The Pi side of what Raspberry Pi Imager's "Enable SSH" gives: sshd and a key.
+    const sshPort = await freePort();
+    const key = path.join(work, 'id_ed25519');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'camstream-test', '-f', key]);
+    const pub = fs.readFileSync(`${key}.pub`, 'utf8').trim();
+    await c.ok('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null', { timeoutMs: 10 * 60_000 });
+    await c.ok(
+      `install -d -m 700 /root/.ssh && echo '${pub}' > /root/.ssh/authorized_keys && chmod 600 /root/.ssh/authorized_keys && ` +
+        `printf 'Port ${sshPort}\\nListenAddress 127.0.0.1\\nPermitRootLogin prohibit-password\\nPasswordAuthentication no\\n' > /etc/ssh/sshd_config.d/camstream-test.conf && ` +
+        'systemctl restart ssh && systemctl is-active ssh',
+      { timeoutMs: 60_000 },
+    );
+    const before = await mainPid();
+    const r = await play(
+      {
+        pi1: {
+          ...host({ camera: { fps: 12 } }),
+          ansible_connection: 'ssh',
+          ansible_host: '127.0.0.1',
+          ansible_port: sshPort,
+          ansible_user: 'root',
+          ansible_ssh_private_key_file: key,
+          ansible_ssh_common_args: '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null',
+        },
+      },
+      10 * 60_000,
+    );
+    assert.equal(r.code, 0, failedTasks(r).join('\n'));
+    assert.equal(r.stats.pi1.changed, 0, `changed tasks: ${changedTasks(r, 'pi1').join(' | ')}`);
+    assert.equal(await mainPid(), before);
+  });
+
   await t.test('--check --diff shows a pending setting change and changes nothing', async () => {
     const before = await mainPid();
     const r = await play({ pi1: host({ camera: { fps: 12 }, stream: { maxClients: 7 } }) }, 10 * 60_000, ['--check', '--diff']);
