@@ -40,8 +40,6 @@ export interface SupervisorOptions {
   noSignalIntervalMs?: number;
   /** Stop the camera after this long without viewers (camera.idle=stop); undefined = keep capturing. */
   idleTimeoutMs?: number;
-  /** Shown in /api/status for source=auto: what was picked and why. */
-  selected?: string;
   now?: () => number;
 }
 
@@ -58,7 +56,7 @@ export class Supervisor {
   private starting = false;
   private lastFrameAt: number | null = null;
   private liveSince = 0;
-  /** When a live frame / a NO SIGNAL frame was last published. */
+  /** When the last live frame / the last NO SIGNAL frame was published. */
   private lastPublishAt = 0;
   private lastNoSignalAt = 0;
   private rendering = false;
@@ -86,7 +84,6 @@ export class Supervisor {
       restarts: 0,
       failures: 0,
       nextRestartAt: null,
-      ...(opts.selected ? { selected: opts.selected } : {}),
     };
   }
 
