@@ -13,8 +13,9 @@ want_test=0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# ffmpeg: USB webcam MJPEG passthrough (-c:v copy); without it camstream re-encodes with OpenCV.
-pkgs=(g++ make python3 pkg-config libopencv-dev ffmpeg)
+# ffmpeg: USB webcam MJPEG passthrough (-c:v copy); v4l-utils: flips by the webcam's own
+# controls (v4l2-ctl). Without them camstream decodes and re-encodes with OpenCV.
+pkgs=(g++ make python3 pkg-config libopencv-dev ffmpeg v4l-utils)
 if ! command -v node >/dev/null 2>&1; then
   # Debian 13 / Raspberry Pi OS Trixie carry Node 20; Debian 12's is too old (see README).
   pkgs+=(nodejs npm libnode-dev)

@@ -66,7 +66,7 @@ test('no passthrough when the camera offers only raw formats, rotation is asked 
   const cam = (over: Partial<Config['camera']> = {}) => ({ ...camera, rotation: 0, hflip: false, vflip: false, quality: 75, ...over }) as unknown as Config['camera'];
   const sink = { frame() {}, fail() {} };
   const cases: [Partial<Config['camera']>, NodeJS.ProcessEnv, RegExp][] = [
-    [{ rotation: 90 }, s.env, /rotation\/flip needs a re-encode/],
+    [{ rotation: 90 }, s.env, /rotation 90 needs a re-encode/],
     [{ passthrough: false }, s.env, /camera.passthrough is false/],
     [{ fourcc: 'YUYV' }, s.env, /camera.fourcc is YUYV, not MJPG/],
     [{}, { PATH: '/nonexistent' }, /ffmpeg is not installed/],
@@ -82,4 +82,38 @@ test('no passthrough when the camera offers only raw formats, rotation is asked 
   const raw = new UsbCameraSource(cam(), silentLogger(), s.env);
   await assert.rejects(raw.start(sink));
   assert.match(raw.mode, /the camera offers no MJPEG \(it offers yuyv422\)/);
+});
+
+test('flips by the camera\'s V4L2 controls keep passthrough; a camera without them gets OpenCV', async (t) => {
+  const s = standin(t, ['v4l2']);
+  fs.copyFileSync(MJPEG_CAPTURE, path.join(s.state, 'camera.mjpeg'));
+  const cam = (over: Partial<Config['camera']>) => ({ ...camera, rotation: 0, hflip: false, vflip: false, quality: 75, ...over }) as unknown as Config['camera'];
+  const setFlips = () => s.runs('v4l2-ctl').filter((l) => l.includes(' -c '));
+
+  const frames: Buffer[] = [];
+  const src = new UsbCameraSource(cam({ hflip: true }), silentLogger(), s.env);
+  await src.start({ frame: (j) => void frames.push(j), fail() {} });
+  t.after(() => src.stop());
+  await waitFor(() => frames.length >= 3, 10000, '3 frames');
+  await src.stop();
+  assert.equal(src.mode, 'passthrough: the camera offers MJPEG; flipped by the camera (V4L2 controls)');
+  assert.ok(frames.every((f) => reference.some((r) => r.equals(f))), 'still the camera\'s own bytes');
+  assert.deepEqual(setFlips(), ['-d /dev/video0 -c horizontal_flip=1,vertical_flip=0']);
+
+  // rotation 180 + hflip = vflip alone; and with nothing asked the flips are reset to off.
+  for (const [over, expected] of [
+    [{ rotation: 180, hflip: true }, '-d /dev/video0 -c horizontal_flip=0,vertical_flip=1'],
+    [{}, '-d /dev/video0 -c horizontal_flip=0,vertical_flip=0'],
+  ] as const) {
+    const u = new UsbCameraSource(cam(over as Partial<Config['camera']>), silentLogger(), s.env);
+    await u.start({ frame() {}, fail() {} });
+    await u.stop();
+    assert.equal(setFlips().at(-1), expected);
+    assert.match(u.mode, /^passthrough/);
+  }
+
+  fs.writeFileSync(path.join(s.state, 'controls'), 'no-flip');
+  const noCtl = new UsbCameraSource(cam({ vflip: true }), silentLogger(), s.env);
+  await assert.rejects(noCtl.start({ frame() {}, fail() {} })); // OpenCV: no /dev/video0 here
+  assert.match(noCtl.mode, /^OpenCV decode \+ encode: the camera cannot flip/);
 });
