@@ -94,9 +94,15 @@ export class HttpRelaySource implements FrameSource {
         settled = true;
         resolve();
         const splitter = new JpegSplitter((jpeg) => {
-          // An upstream camstream's own NO SIGNAL picture is not a live frame here:
-          // skip it, so our status says the camera is down too.
-          if (this.running && !isNoSignal(jpeg)) sink.frame(jpeg);
+          if (!this.running) return;
+          // An upstream camstream's NO SIGNAL picture is not a live frame: fail, so we
+          // show our own NO SIGNAL saying why and try again with backoff.
+          if (isNoSignal(jpeg)) {
+            req.destroy();
+            fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(url)}: the upstream camstream is up but shows NO SIGNAL (its camera is down)`));
+            return;
+          }
+          sink.frame(jpeg);
         });
         res.on('data', (chunk: Buffer) => splitter.push(chunk));
         res.on('end', () => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(url)}: upstream ended the stream`)));

@@ -9,7 +9,7 @@ import { CamstreamError } from '../../src/errors';
 import { silentLogger } from '../../src/log';
 import { waitFor } from '../helpers/camstream';
 import { startCameraServer } from '../helpers/camera-server';
-import { SYSTEM_PATH } from '../helpers/standin';
+import { standin, SYSTEM_PATH } from '../helpers/standin';
 import { watchStream } from '../helpers/stream-watcher';
 
 const env = { PATH: SYSTEM_PATH };
@@ -71,4 +71,21 @@ test('camera.url must be an http(s) URL (the start fails saying so); a password 
   await assert.rejects(new HttpRelaySource({ url: 'rtsp://cam/stream' }, silentLogger()).start(sink), /got "rtsp:"/);
   const s = new HttpRelaySource({ url: 'http://admin:hunter2@cam.local:8080/stream' }, silentLogger());
   assert.equal(s.describe(), 'http relay http://admin:***@cam.local:8080/stream');
+});
+
+test('an upstream camstream showing NO SIGNAL: the relay says so instead of relaying it as live', async (t) => {
+  const s = standin(t, ['pi'], 'error');
+  const up = await startCameraServer(t, { camera: { source: 'libcamera', width: 320, height: 240, fps: 10, restartDelayMs: 200, restartDelayMaxMs: 400 } }, { env: s.env });
+  const relay = await startCameraServer(t, { camera: { source: 'http', url: `${up.base}/stream`, width: 320, height: 240, restartDelayMs: 200, restartDelayMaxMs: 400 } }, { env });
+  const viewer = await watchStream(`${relay.base}/stream`);
+  t.after(() => viewer.close());
+  await waitFor(() => /shows NO SIGNAL/.test(relay.app.supervisor.status.reason ?? ''), 10000, 'the relay to report the upstream NO SIGNAL');
+  await waitFor(() => viewer.parts.length >= 2, 10000, 'NO SIGNAL frames on the relay');
+  assert.ok(viewer.parts.every((p) => p.noSignal), 'nothing relayed as live');
+  assert.equal(relay.app.deps.hub.latestLiveFrame, null);
+  // The upstream camera comes back: the relay goes live.
+  s.setMode('ok');
+  await waitFor(() => relay.app.supervisor.status.state === 'live', 15000, 'relay live');
+  await waitFor(() => viewer.parts.some((p) => !p.noSignal), 5000, 'a live frame on the relay');
+  assert.equal(viewer.ended, false);
 });
