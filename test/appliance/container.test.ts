@@ -293,6 +293,7 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
     await phase('uninstall', async () => {
       const r = await c.run('bash /src/scripts/uninstall.sh', { timeoutMs: 120000 });
       assert.equal(r.code, 0, r.output);
+      t.diagnostic(`uninstall.sh took ${(r.ms / 1000).toFixed(1)} s`);
       assert.equal((await c.run('systemctl cat camstream')).code !== 0, true, 'no unit');
       assert.equal((await c.ok('ls /etc/systemd/system | grep -c camstream || true')).trim(), '0');
       for (const p of ['/opt/camstream', '/opt/camstream.prev', '/opt/camstream.new', '/var/cache/camstream']) {
