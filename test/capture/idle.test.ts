@@ -18,6 +18,10 @@ test('idle=stop releases the camera without viewers and restarts it for the next
   await waitFor(() => status.state === 'idle', 5000, 'idle');
   await waitFor(() => !alive(pid1), 5000, 'the camera process to end');
   assert.match((await getJson(`${base}/api/status`)).source.reason, /no viewers for 500 ms: camera stopped until the next viewer/);
+  // Idle on purpose is healthy: monitors and the phone page must not see an outage.
+  const health = await fetch(`${base}/healthz`);
+  assert.equal(health.status, 200);
+  assert.equal(((await health.json()) as { status: string }).status, 'idle');
 
   // A viewer arrives: the camera starts again and frames flow to it.
   const started = Date.now();

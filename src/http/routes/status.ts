@@ -57,6 +57,13 @@ export function healthHandler(deps: AppDeps) {
   return (ctx: Koa.Context): void => {
     const live = deps.hub.isLive(liveWindowMs(deps.config.camera.fps));
     ctx.set('Cache-Control', 'no-store');
+    // camera.idle=stop releases the camera on purpose when nobody watches: that is
+    // healthy (the next viewer starts it), and a monitor must not page anyone for it.
+    if (!live && deps.source.state === 'idle') {
+      ctx.status = 200;
+      ctx.body = { status: 'idle', reason: deps.source.reason };
+      return;
+    }
     ctx.status = live ? 200 : 503;
     ctx.body = live
       ? { status: 'ok', fps: round(deps.hub.fps()) }
