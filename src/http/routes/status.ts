@@ -59,7 +59,7 @@ export function healthHandler(deps: AppDeps) {
     ctx.set('Cache-Control', 'no-store');
     // camera.idle=stop releases the camera on purpose when nobody watches: that is
     // healthy (the next viewer starts it), and a monitor must not page anyone for it.
-    if (!live && deps.source.state === 'idle') {
+    if (deps.source.state === 'idle') {
       ctx.status = 200;
       ctx.body = { status: 'idle', reason: deps.source.reason };
       return;
