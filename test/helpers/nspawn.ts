@@ -139,14 +139,38 @@ export class Container {
     }
   }
 
-  /** Power off and wait for nspawn to exit; kills it after timeoutMs. */
-  async poweroff(timeoutMs = 30000): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    await this.run('systemctl poweroff --no-block', { timeoutMs: 10000 });
-    const t = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    await exited;
-    clearTimeout(t);
+  /**
+   * Power off and wait for nspawn to exit. After the container stops, nspawn deletes
+   * its -x snapshot (gigabytes once camstream is installed: a minute or more on a busy
+   * disk), so it gets plenty of time; killing it mid-way would leave the copy behind.
+   * Whatever is left of this run's snapshot is removed here.
+   */
+  async poweroff(timeoutMs = 300000): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      await this.run('systemctl poweroff --no-block', { timeoutMs: 10000 });
+      // SIGTERM first: nspawn then shuts the container down and still cleans up.
+      const term = setTimeout(() => this.child.kill('SIGTERM'), Math.min(60000, timeoutMs / 2));
+      const kill = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(term);
+      clearTimeout(kill);
+    }
+    const snapshot = snapshotPath(this.logFile);
+    if (snapshot && fs.existsSync(snapshot)) {
+      fs.rmSync(snapshot, { recursive: true, force: true });
+      fs.rmSync(path.join(path.dirname(snapshot), `.#${path.basename(snapshot)}.lck`), { force: true });
+    }
+  }
+}
+
+/** The -x snapshot directory nspawn names in its log ("Spawning container X on PATH."). */
+export function snapshotPath(logFile: string): string | null {
+  try {
+    const m = /^Spawning container \S+ on (\/.+\/\.#machine\.[^/\s]+)\.$/m.exec(fs.readFileSync(logFile, 'utf8'));
+    return m ? m[1] : null;
+  } catch {
+    return null;
   }
 }
 
