@@ -82,7 +82,8 @@ fi
 # ---------------------------------------------------------------------------------------
 begin "install Debian packages"
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(g++ make python3 pkg-config libopencv-dev)
+# ffmpeg: USB MJPEG passthrough (no decode, no re-encode); v4l-utils: webcam flips by V4L2 controls.
+pkgs=(g++ make python3 pkg-config libopencv-dev ffmpeg v4l-utils)
 # Trixie's own Node.js; on Bookworm the Node 20+ checked above is used as it is.
 if [ "$codename" = trixie ] && [ "$(node_major)" -lt 20 ]; then pkgs+=(nodejs npm libnode-dev); fi
 # Debian's nodejs keeps its headers (for compiling the OpenCV addon) in libnode-dev;

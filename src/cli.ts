@@ -99,22 +99,28 @@ async function main(argv: string[]): Promise<void> {
   const log = createLogger(loaded.config.log.level);
   // systemd's notify protocol (Type=notify): a no-op when NOTIFY_SOCKET is unset.
   const notifier = createNotifier({ env: process.env, log: log.child({ module: 'systemd' }) });
-  const app = await startCamstream(loaded, { log, notifier });
-
+  // Handlers go in before start-up so a SIGTERM that arrives while the camera or the
+  // port is still opening still ends in a clean stop, not death by signal.
+  let app: Awaited<ReturnType<typeof startCamstream>> | null = null;
   let signalled = false;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) return;
-    signalled = true;
-    log.info({ signal: sig }, 'signal received');
+  const shutdown = () => {
     // Last resort if something refuses to close: exit anyway, non-zero so it shows.
     setTimeout(() => {
       log.error('shutdown deadline passed; forcing exit');
       process.exit(1);
     }, loaded.config.server.shutdownTimeoutMs + 2000).unref();
-    void app.stop().then(() => process.exit(0));
+    void app!.stop().then(() => process.exit(0));
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = true;
+    log.info({ signal: sig }, 'signal received');
+    if (app) shutdown();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  app = await startCamstream(loaded, { log, notifier });
+  if (signalled) shutdown();
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {
