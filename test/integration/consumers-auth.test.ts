@@ -5,10 +5,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { serveHtmlPage } from '../helpers/html-origin';
 import { chromium } from 'playwright-core';
 import { hashPassword } from '../../src/auth/scrypt';
 import { startServer } from '../helpers/camstream';
@@ -111,16 +110,11 @@ test('with access control on, each tool gets in the documented way and not witho
 <img id="token" src="${base}/?action=stream&token=${TOKEN}&${Date.now()}">
 <img id="userinfo" src="${withPassword}/?action=stream">
 </body></html>`;
-    const page = http.createServer((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.end(html);
-    });
-    await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
-    tt.after(() => page.close());
+    const pageUrl = await serveHtmlPage(tt, html);
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
     tt.after(() => browser.close());
     const tab = await browser.newPage();
-    await tab.goto(`http://127.0.0.1:${(page.address() as AddressInfo).port}/`, { waitUntil: 'domcontentloaded', timeout: 15000 });
+    await tab.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: 15000 });
     await tab.waitForFunction(() => document.getElementById('token').naturalWidth > 0, undefined, { timeout: 15000 });
     assert.equal(await tab.evaluate(() => document.getElementById('token').naturalWidth), W);
     await new Promise((r) => setTimeout(r, 1000));

@@ -6,10 +6,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { serveHtmlPage } from '../helpers/html-origin';
 import { chromium } from 'playwright-core';
 import { startServer } from '../helpers/camstream';
 import { isJpeg, readStream } from '../helpers/mjpeg-client';
@@ -142,13 +141,7 @@ test('real clients read camstream the way the integration guide says', { timeout
 <img id="stream" src="${base}/?action=stream&${Date.now()}">
 <img id="still" src="${base}/?action=snapshot">
 </body></html>`;
-    const page = http.createServer((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.end(html);
-    });
-    await new Promise<void>((r) => page.listen(0, '127.0.0.1', r));
-    tt.after(() => page.close());
-    const octoprint = `http://127.0.0.1:${(page.address() as AddressInfo).port}/`;
+    const octoprint = await serveHtmlPage(tt, html);
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
     tt.after(() => browser.close());
     const tab = await browser.newPage({ viewport: { width: 800, height: 600 } });
