@@ -1,15 +1,15 @@
 // The real CLI as a child process: exit codes and messages a user (and systemd) sees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { writeConfig } from './helpers/camstream';
+import { waitFor, writeConfig } from './helpers/camstream';
+import { CLI, spawnServe } from './helpers/serve-child';
 import { readStream } from './helpers/mjpeg-client';
 
-const CLI = path.join(__dirname, '..', 'src', 'cli.js');
 const exec = promisify(execFile);
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -55,32 +55,21 @@ test('usage errors exit 64; --version and example-config print', async () => {
 test('SIGTERM with viewers connected: streams end, the camera is released, exit 0 within the deadline', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camstream-cli-'));
   const cfg = writeConfig({ camera: { source: 'testpattern', width: 160, height: 120, fps: 15 }, server: { shutdownTimeoutMs: 2000 } }, dir);
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => child.kill('SIGKILL'));
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line: ${out}`)), 15000);
-    child.stdout.on('data', () => {
-      const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-  });
+  const { child, output, exited } = spawnServe(t, cfg);
+  const listening = await waitFor(() => /"port":(\d+)[^\n]*"msg":"listening"/.exec(output()), 15000, 'the "listening" line');
+  const port = Number(listening[1]);
   // Two viewers, each holding the stream open.
   const viewers = [1, 2].map(() => readStream(`http://127.0.0.1:${port}/stream`, { frames: 100000, timeoutMs: 20000 }));
   await new Promise((r) => setTimeout(r, 1000));
   const t0 = Date.now();
   child.kill('SIGTERM');
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const code = await exited;
   const took = Date.now() - t0;
   assert.equal(code, 0);
   assert.ok(took < 2000 + 1000, `exited in ${took} ms`);
   const results = await Promise.all(viewers);
   for (const r of results) assert.ok(r.parts.length > 3, 'each viewer had frames before the stream ended');
-  for (const line of out.trim().split('\n')) JSON.parse(line); // every log line is JSON
-  assert.match(out, /"msg":"stopped"/);
-  assert.match(out, /"msg":"viewer left"/);
+  for (const line of output().trim().split('\n')) JSON.parse(line); // every log line is JSON
+  assert.match(output(), /"msg":"stopped"/);
+  assert.match(output(), /"msg":"viewer left"/);
 });

@@ -3,32 +3,20 @@
 // /run/systemd/notify). Freezing the process stops the pings; SIGTERM says STOPPING=1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { bindNotifySocket } from '../helpers/notify-socket';
 import { waitFor, writeConfig } from '../helpers/camstream';
+import { spawnServe } from '../helpers/serve-child';
 
-const CLI = path.resolve(__dirname, '..', '..', 'src', 'cli.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('serve: READY=1 with a live STATUS once listening, WATCHDOG=1 at half WATCHDOG_USEC, none while frozen, STOPPING=1 and exit 0 on SIGTERM', async (t) => {
   const rx = bindNotifySocket(t);
   const config = writeConfig({ camera: { source: 'testpattern', fps: 10 } });
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], {
-    env: { PATH: process.env.PATH, NOTIFY_SOCKET: rx.path, WATCHDOG_USEC: '400000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  const { child, output, exited } = spawnServe(t, config, { PATH: process.env.PATH, NOTIFY_SOCKET: rx.path, WATCHDOG_USEC: '400000' });
 
-  const ready = await waitFor(() => rx.with('READY')[0], 15000, `READY=1 (output so far: ${out})`);
+  const ready = await waitFor(() => rx.with('READY')[0], 15000, `READY=1 (output so far: ${output()})`);
   assert.match(ready.fields.STATUS, /^testpattern \w+ [0-9.]+ fps, 0\/20 viewers/);
-  assert.match(out, /"msg":"listening"/, 'READY comes after the port is open');
+  assert.match(output(), /"msg":"listening"/, 'READY comes after the port is open');
   await waitFor(() => rx.messages.some((m) => /^testpattern live [0-9.]+ fps/.test(m.fields.STATUS ?? '')), 15000, 'a live STATUS');
 
   // Pings every ~200 ms: count them over a second.
@@ -49,7 +37,7 @@ test('serve: READY=1 with a live STATUS once listening, WATCHDOG=1 at half WATCH
 
   child.kill('SIGTERM');
   const code = await Promise.race([exited, sleep(15000).then(() => 'timeout' as const)]);
-  assert.equal(code, 0, `exit code (output: ${out.slice(-2000)})`);
+  assert.equal(code, 0, `exit code (output: ${output().slice(-2000)})`);
   assert.equal(rx.with('STOPPING').length, 1, 'STOPPING=1 sent once');
   const stopAt = rx.messages.findIndex((m) => 'STOPPING' in m.fields);
   assert.ok(!rx.messages.slice(stopAt + 1).some((m) => 'WATCHDOG' in m.fields), 'no ping after STOPPING=1');
@@ -57,17 +45,10 @@ test('serve: READY=1 with a live STATUS once listening, WATCHDOG=1 at half WATCH
 
 test('serve without NOTIFY_SOCKET runs as before (notifications are a no-op)', async (t) => {
   const config = writeConfig({ camera: { source: 'testpattern' } });
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  const { child, output, exited } = spawnServe(t, config);
   // Signal handlers are installed once start-up finishes; the camera going live is after that.
-  await waitFor(() => out.includes('"state":"live"'), 15000, 'the camera live');
-  assert.doesNotMatch(out, /sd_notify|NOTIFY_SOCKET|"module":"systemd".*"level":[45]0/);
+  await waitFor(() => output().includes('"state":"live"'), 15000, 'the camera live');
+  assert.doesNotMatch(output(), /sd_notify|NOTIFY_SOCKET|"module":"systemd".*"level":[45]0/);
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
 });
