@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cv } from '../../src/capture/cv';
 import type { FrameSink, FrameSource } from '../../src/capture/source';
-import { getJson, startServer, waitFor } from '../helpers/camstream';
+import { capturingLogger, getJson, startServer, waitFor } from '../helpers/camstream';
 import { isJpeg, readStream } from '../helpers/mjpeg-client';
 
 const camera = { source: 'testpattern', width: 320, height: 240, fps: 20, quality: 70 };
@@ -133,4 +133,26 @@ test('?fps=N caps one viewer without slowing another', async (t) => {
   const [capped, full] = await Promise.all([count('/stream?fps=4'), count('/stream')]);
   assert.ok(capped >= 6 && capped <= 11, `capped viewer got ${capped} frames in ${windowMs} ms (cap 4 fps)`);
   assert.ok(full >= 25, `uncapped viewer got ${full} frames in ${windowMs} ms (source 20 fps)`);
+});
+
+test('each viewer is logged once joining and once leaving, with address, duration, frames sent and dropped; no per-frame lines', async (t) => {
+  const { log, lines } = capturingLogger('info');
+  const { base } = await startServer(t, { camera }, { log });
+  await readStream(`${base}/stream`, { frames: 10 });
+  const left = await waitFor(() => {
+    const found = lines().filter((l) => l.msg === 'viewer left');
+    return found.length > 0 ? found : null;
+  }, 3000, 'the leave line');
+  const joined = lines().filter((l) => l.msg === 'viewer joined');
+  assert.equal(joined.length, 1);
+  assert.equal(left.length, 1);
+  assert.equal(joined[0].address, '127.0.0.1');
+  const l = left[0];
+  assert.equal(l.address, '127.0.0.1');
+  assert.equal(l.viewer, joined[0].viewer);
+  assert.equal(typeof l.durationMs, 'number');
+  assert.ok((l.sent as number) >= 10, `sent ${l.sent}`);
+  assert.equal(typeof l.dropped, 'number');
+  // 10+ frames went out, yet the whole info log stays a handful of lines.
+  assert.ok(lines().length < 15, `${lines().length} info lines for one short viewer: ${lines().map((x) => x.msg).join(', ')}`);
 });
