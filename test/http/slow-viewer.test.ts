@@ -1,13 +1,15 @@
 // A viewer that never reads must not slow a viewer that does, and is dropped after
 // stream.stallTimeoutMs with its slot freed.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { getJson, startServer, waitFor } from '../helpers/camstream';
 import { makeJpegFolder } from '../helpers/jpeg-fixtures';
 import { readStream } from '../helpers/mjpeg-client';
+import { selfSignedCert } from '../helpers/self-signed-cert';
 import type { FrameSink, FrameSource } from '../../src/capture/source';
 
 test('a paused viewer does not slow a reading viewer and is dropped after the stall timeout', async (t) => {
@@ -61,7 +63,12 @@ class PushCamera implements FrameSource {
   }
 }
 
-test('small frames: a viewer that pauses and resumes is not cut as stalled, and gets the newest frame once its socket drains', async (t) => {
+/**
+ * A viewer with small frames pauses (its socket fills), the scene goes still, the
+ * viewer reads again: it must stay connected and get the newest frame. `secured`:
+ * the same over HTTPS with a token, where the viewer's socket is a TLS socket.
+ */
+async function smallFramesPauseAndResume(t: TestContext, secured: boolean): Promise<void> {
   // One ~8 KB JPEG, tagged per frame with a COM segment: each frame is distinct and
   // findable in the byte stream. Under the socket's 16 KiB high-water mark, so
   // write() never returns false and Node never emits 'drain' for these frames.
@@ -75,14 +82,19 @@ test('small frames: a viewer that pauses and resumes is not cut as stalled, and 
 
   const stallTimeoutMs = 2000;
   const camera = new PushCamera();
-  const { app, base: url, port } = await startServer(
+  const TOKEN = 'small-frames-token-0123456789';
+  const cert = secured ? selfSignedCert() : null;
+  const { app, port } = await startServer(
     t,
-    // dropSameFrames + a still scene: after the pause there is no next frame to send.
-    { stream: { stallTimeoutMs, dropSameFrames: true, maxFps: 240 } },
+    {
+      // dropSameFrames + a still scene: after the pause there is no next frame to send.
+      stream: { stallTimeoutMs, dropSameFrames: true, maxFps: 240 },
+      ...(cert ? { server: { tls: { cert: cert.cert, key: cert.key } }, auth: { tokens: [{ name: 'viewer', token: TOKEN }] } } : {}),
+    },
     { source: camera },
   );
 
-  const reader = net.connect({ port, host: '127.0.0.1' });
+  const reader = secured ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect({ port, host: '127.0.0.1' });
   reader.on('error', () => {});
   t.after(() => reader.destroy());
   let closed = false;
@@ -96,7 +108,7 @@ test('small frames: a viewer that pauses and resumes is not cut as stalled, and 
     tail = hay.subarray(Math.max(0, hay.length - 64));
   });
   reader.pause(); // a viewer whose link stalls for a moment
-  reader.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+  reader.write(`GET /stream${secured ? `?token=${TOKEN}` : ''} HTTP/1.1\r\nHost: x\r\n\r\n`);
   await waitFor(() => app.deps.viewers.size === 1, 5000, 'the viewer to join');
   const viewer = app.deps.viewers.list()[0];
 
@@ -121,12 +133,17 @@ test('small frames: a viewer that pauses and resumes is not cut as stalled, and 
 
   // Not cut: the viewer stays through twice the stall timeout while it reads.
   while (Date.now() - resumedAt < 2 * stallTimeoutMs + 1000) {
-    const s = await getJson(`${url}/api/status`);
-    assert.equal(s.viewers.length, 1, `the reading viewer is still connected ${Date.now() - resumedAt} ms after resuming`);
+    assert.equal(app.deps.viewers.size, 1, `the reading viewer is still connected ${Date.now() - resumedAt} ms after resuming`);
+    assert.equal(viewer.isClosed, false);
     assert.equal(closed, false, 'the server did not close the reading viewer');
     await new Promise((r) => setTimeout(r, 100));
   }
   // The newest frame went out once the socket drained, without a next frame to push it.
   await waitFor(() => gotWanted, 5000, 'the newest frame to reach the viewer after its socket drained');
   assert.equal(app.deps.viewers.counters.stalled, 0, 'no viewer was dropped as stalled');
-});
+}
+
+test('small frames: a viewer that pauses and resumes is not cut as stalled, and gets the newest frame once its socket drains', (t) =>
+  smallFramesPauseAndResume(t, false));
+
+test('small frames over HTTPS with a token: the same (the viewer\'s socket is a TLS socket)', (t) => smallFramesPauseAndResume(t, true));
