@@ -44,6 +44,22 @@ test('serve exits 78 on a bad config and on a missing named file, before opening
   assert.match(env.stderr, /from env CAMSTREAM_STREAM_QUEUE_SIZE/);
 });
 
+test('camera rules the file decides (relay URL, GStreamer pipeline): check-config and serve exit 78 naming key, expected, got', async () => {
+  const relay = writeConfig({ camera: { source: 'http', url: 'htp://viewer:hunter2@pi.local:8080/stream?token=t0k' } });
+  for (const args of [['check-config', relay], ['serve', '--config', relay]]) {
+    const r = await run(args);
+    assert.equal(r.code, 78, `${args[0]}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /camera\.url: expected an http:\/\/ or https:\/\/ URL, got "htp:" in "htp:\/\/viewer:\*\*\*@pi\.local:8080\/stream\?token=\*\*\*"/);
+    assert.doesNotMatch(r.stderr, /hunter2|t0k/, 'the secrets in the URL are not echoed');
+  }
+  const gst = await run(['check-config', writeConfig({ camera: { source: 'opencv', device: 'videotestsrc ! videoconvert' } })]);
+  assert.equal(gst.code, 78, gst.stderr);
+  assert.match(gst.stderr, /camera\.device: expected a GStreamer pipeline ending in "! appsink" .*got a pipeline ending in "videoconvert"/);
+  // Rotation 90 with the Pi camera is no error: camstream turns its picture (README).
+  const turned = await run(['check-config', writeConfig({ camera: { source: 'libcamera', rotation: 90 } })]);
+  assert.equal(turned.code, 0, turned.stderr);
+});
+
 test('usage errors exit 64; --version and example-config print', async () => {
   assert.equal((await run(['frobnicate'])).code, 64);
   assert.match((await run(['--version'])).stdout, /^\d+\.\d+\.\d+\n$/);

@@ -131,14 +131,9 @@ export class AutoSource implements FrameSource {
       const choice = await chooseCamera(this.opts);
       this.choice = choice;
       this.log.info({ selected: choice.kind, device: choice.device, reason: choice.reason }, 'camera.source auto: chosen');
-      if (choice.kind === 'libcamera') {
-        let cam = this.cam;
-        if (cam.rotation === 90 || cam.rotation === 270) {
-          this.log.warn({ rotation: cam.rotation }, 'camera.rotation: the Pi camera rotates by 0 or 180 only; not rotating (set camera.source "opencv" to rotate in software)');
-          cam = { ...cam, rotation: 0 };
-        }
-        this.inner = new LibcameraSource(cam, this.log, this.opts.env);
-      }
+      // Rotation and flips behave as with the source named explicitly: the Pi camera
+      // turns by 90/270 in software like a USB camera does (see jpeg-turner.ts).
+      if (choice.kind === 'libcamera') this.inner = new LibcameraSource(this.cam, this.log, this.opts.env);
       else if (choice.kind === 'opencv') this.inner = new UsbCameraSource({ ...this.cam, device: choice.device! }, this.log, this.opts.env);
       else this.inner = new TestPatternSource(this.cam);
     }

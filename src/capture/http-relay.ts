@@ -13,30 +13,16 @@ import type { Config } from '../config/schema';
 import { CamstreamError } from '../errors';
 import type { Logger } from '../log';
 import { JpegSplitter } from './jpeg-splitter';
+import { redactUrl, relayUrlProblem } from './relay-url';
 import { isNoSignal } from './no-signal';
 import type { FrameSink, FrameSource } from './source';
 
 type CameraConfig = Config['camera'];
 
-/** The URL with any password hidden, for logs and /api/status. */
-export function safeUrl(url: URL): string {
-  if (!url.password) return url.href;
-  const u = new URL(url.href);
-  u.password = '***';
-  return u.href;
-}
-
 export function parseRelayUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new CamstreamError('CAMSTREAM_ERR_CONFIG', `camera.url: expected an http:// or https:// URL of an MJPEG stream, got ${JSON.stringify(raw)}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CamstreamError('CAMSTREAM_ERR_CONFIG', `camera.url: expected an http:// or https:// URL, got ${JSON.stringify(url.protocol)} in ${JSON.stringify(safeUrl(url))}`);
-  }
-  return url;
+  const problem = relayUrlProblem(raw);
+  if (problem) throw new CamstreamError('CAMSTREAM_ERR_CONFIG', `camera.url: ${problem}`);
+  return new URL(raw);
 }
 
 export class HttpRelaySource implements FrameSource {
@@ -52,9 +38,9 @@ export class HttpRelaySource implements FrameSource {
 
   describe(): string {
     try {
-      return `http relay ${safeUrl(this.url ?? parseRelayUrl(this.cam.url))}`;
+      return `http relay ${redactUrl(this.url ?? parseRelayUrl(this.cam.url))}`;
     } catch {
-      return `http relay (camera.url ${JSON.stringify(this.cam.url)} is not an http URL)`;
+      return `http relay (camera.url is not an http URL: ${redactUrl(this.cam.url)})`;
     }
   }
 
@@ -86,11 +72,11 @@ export class HttpRelaySource implements FrameSource {
           return fail(
             new CamstreamError(
               'CAMSTREAM_ERR_UPSTREAM',
-              `${safeUrl(url)}: expected 200 with multipart/x-mixed-replace, got ${res.statusCode} ${JSON.stringify(type || '(no Content-Type)')}`,
+              `${redactUrl(url)}: expected 200 with multipart/x-mixed-replace, got ${res.statusCode} ${JSON.stringify(type || '(no Content-Type)')}`,
             ),
           );
         }
-        this.log.info({ url: safeUrl(url), contentType: type }, 'relay connected');
+        this.log.info({ url: redactUrl(url), contentType: type }, 'relay connected');
         settled = true;
         resolve();
         const splitter = new JpegSplitter((jpeg) => {
@@ -99,17 +85,17 @@ export class HttpRelaySource implements FrameSource {
           // show our own NO SIGNAL saying why and try again with backoff.
           if (isNoSignal(jpeg)) {
             req.destroy();
-            fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(url)}: the upstream camstream is up but shows NO SIGNAL (its camera is down)`));
+            fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${redactUrl(url)}: the upstream camstream is up but shows NO SIGNAL (its camera is down)`));
             return;
           }
           sink.frame(jpeg);
         });
         res.on('data', (chunk: Buffer) => splitter.push(chunk));
-        res.on('end', () => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(url)}: upstream ended the stream`)));
-        res.on('error', (err) => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(url)}: ${err.message}`, { cause: err })));
+        res.on('end', () => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${redactUrl(url)}: upstream ended the stream`)));
+        res.on('error', (err) => fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${redactUrl(url)}: ${err.message}`, { cause: err })));
       });
       req.on('error', (err: NodeJS.ErrnoException) =>
-        fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${safeUrl(url)}: ${err.message}`, { cause: err })),
+        fail(new CamstreamError('CAMSTREAM_ERR_UPSTREAM', `${redactUrl(url)}: ${err.message}`, { cause: err })),
       );
       this.req = req;
     });

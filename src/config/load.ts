@@ -6,6 +6,7 @@ import { ConfigError, describeValue } from '../errors';
 import { schema, type Config } from './schema';
 import { closest } from './suggest';
 import { stripComments } from './example';
+import { cameraProblems } from './camera-checks';
 
 export const DEFAULT_CONFIG_PATH = '/etc/camstream.json';
 
@@ -167,6 +168,7 @@ function crossCheck(c: Config): string[] {
   if (c.camera.fourcc !== '' && c.camera.fourcc.length !== 4) {
     out.push(`camera.fourcc: expected 4 characters such as "MJPG" or "YUYV", or "", got ${describeValue(c.camera.fourcc)}`);
   }
+  out.push(...cameraProblems(c.camera));
   return out;
 }
 

@@ -131,13 +131,13 @@ export const schema = {
       env: 'CAMSTREAM_CAMERA_QUALITY',
     },
     url: {
-      doc: 'For source=http: the multipart/x-mixed-replace MJPEG URL to relay, e.g. http://pi.local:8080/stream (another camstream, mjpg-streamer, an IP camera). Credentials may go in the URL (http://user:pass@host/…).',
+      doc: 'For source=http: the multipart/x-mixed-replace MJPEG URL to relay, e.g. http://pi.local:8080/stream (another camstream, mjpg-streamer, an IP camera). Credentials may go in the URL (http://user:pass@host/…, ?token=…); logs and /api/status show them as ***.',
       format: text,
       default: '',
       env: 'CAMSTREAM_CAMERA_URL',
     },
     rotation: {
-      doc: 'Rotate the picture clockwise by 0, 90, 180 or 270 degrees. libcamera and raspistill rotate in the camera (libcamera: 0 or 180 only). opencv: 180 by the USB camera\'s V4L2 flip controls when it has them (passthrough stays on), otherwise in software before encoding (turns USB MJPEG passthrough off). Not applied to http and files.',
+      doc: 'Rotate the picture clockwise by 0, 90, 180 or 270 degrees. raspistill rotates in the camera. libcamera (named, or chosen by auto): 180 in the camera, 90/270 by camstream (decode + re-encode with OpenCV: costs CPU). opencv: 180 by the USB camera\'s V4L2 flip controls when it has them (passthrough stays on), otherwise in software before encoding (turns USB MJPEG passthrough off). Not applied to http and files.',
       format: oneOf(ROTATIONS),
       default: 0,
       env: 'CAMSTREAM_CAMERA_ROTATION',

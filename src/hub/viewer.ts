@@ -1,7 +1,13 @@
 // One streaming viewer: writes the hub's frames to its socket, never queueing more
-// than the frame in flight. If the socket has not drained when a new frame lands,
-// the frame is skipped (counted) and the newest one goes out on 'drain' — so a slow
-// viewer sees a lower frame rate, never a growing delay, and costs no memory.
+// than the frame in flight. If the socket has not taken the last frame when a new one
+// lands, the frame is skipped (counted) and the newest one goes out once the write
+// completes — so a slow viewer sees a lower frame rate, never a growing delay, and
+// costs no memory.
+//
+// Completion is tracked with write()'s callback, not the socket's 'drain' event:
+// Node emits 'drain' only after write() returned false, i.e. only for frames larger
+// than the socket's high-water mark (16 KiB). A small frame (320x240, low quality)
+// can sit half-written in the socket with no 'drain' ever coming.
 import type { Socket } from 'node:net';
 import type { Frame } from './frame';
 import { RateMeter } from './rate';
@@ -13,7 +19,7 @@ export interface ViewerOptions {
   /** Most frames per second sent to this viewer (from ?fps and stream.maxFps); 0 = every frame. */
   maxFps: number;
   now?: () => number;
-  /** The newest frame, for sending on 'drain'. */
+  /** The newest frame, sent when the frame in flight has left the socket. */
   latest: () => Frame | null;
   onClose: (viewer: Viewer, reason: string) => void;
 }
@@ -34,6 +40,8 @@ export class Viewer {
   private creditAt = 0;
   /** When the socket first refused to take a whole frame; null while it keeps up. */
   private busySince: number | null = null;
+  /** Our writes whose callback has not run yet. */
+  private pending = 0;
   private wantsNewest = false;
   private closed = false;
   private readonly rate = new RateMeter(16);
@@ -48,7 +56,6 @@ export class Viewer {
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.creditAt = this.startedAt;
-    this.socket.on('drain', this.onDrain);
     this.socket.once('close', () => this.close('client closed'));
     // Errors (ECONNRESET, EPIPE) end in 'close'; without a listener they would throw.
     this.socket.on('error', () => {});
@@ -63,7 +70,11 @@ export class Viewer {
       this.creditAt = t;
       if (this.credit < 0.999) return; // over the ?fps cap: skipping on purpose is not a drop
     }
-    if (this.socket.writableLength > 0) {
+    // Busy = one of our frames is still (partly) in the socket. writableLength alone
+    // would also count bytes written before us (the stream preamble), whose
+    // completion we are not told about; a write that finished at once (length 0,
+    // callback not yet run) is not busy.
+    if (this.pending > 0 && this.socket.writableLength > 0) {
       this.dropped++;
       this.wantsNewest = true;
       return;
@@ -84,7 +95,6 @@ export class Viewer {
   close(reason: string, graceful = false): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.off('drain', this.onDrain);
     if (graceful && !this.socket.destroyed) this.socket.end();
     else this.socket.destroy();
     this.opts.onClose(this, reason);
@@ -102,13 +112,17 @@ export class Viewer {
     this.bytes += frame.wire.length;
     this.rate.mark(t);
     // Same Buffer for every viewer: no copy, no per-viewer encode.
-    this.socket.write(frame.wire);
-    this.busySince = this.socket.writableLength > 0 ? t : null;
+    this.pending++;
+    this.socket.write(frame.wire, this.onWritten);
+    if (this.socket.writableLength > 0) this.busySince ??= t;
   }
 
-  private readonly onDrain = (): void => {
+  /** A frame left the socket's buffer (or the socket failed: then 'close' follows). */
+  private readonly onWritten = (err?: Error | null): void => {
+    this.pending--;
+    if (this.pending > 0 || err || this.closed) return;
     this.busySince = null;
-    if (!this.wantsNewest || this.closed) return;
+    if (!this.wantsNewest) return;
     this.wantsNewest = false;
     // The socket took everything: send the newest frame now rather than waiting for
     // the next one (through offer, so the ?fps cap still applies).

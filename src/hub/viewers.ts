@@ -30,7 +30,7 @@ export class Viewers {
   start(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.opts.hub.subscribe(this.fanOut);
-    // One timer for all viewers, not one per viewer. A stalled socket gets no 'drain',
+    // One timer for all viewers, not one per viewer. A stalled socket never completes its write,
     // so it is found here even when no frames arrive.
     const every = Math.max(100, Math.min(1000, Math.floor(this.opts.stallTimeoutMs / 4)));
     this.stallTimer = setInterval(() => this.dropStalled(), every);

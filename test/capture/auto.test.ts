@@ -75,3 +75,18 @@ test('auto with a Pi camera streams from rpicam-vid', async (t) => {
   assert.match(st.source.description, /^auto → libcamera rpicam-vid 320x240@10/);
   assert.deepEqual(s.runs('rpicam-vid'), ['--list-cameras', '-t 0 -n --codec mjpeg --width 320 --height 240 --framerate 10 -q 75 --flush -o -']);
 });
+
+test('auto with a Pi camera and rotation 90 or 270: turned as with source libcamera named, not left upright', async (t) => {
+  for (const rotation of [90, 270]) {
+    const s = standin(t, ['pi']);
+    // stallTimeoutMs: the first turned frame waits for OpenCV to load, slow on a busy machine.
+    const { base } = await startCameraServer(t, { camera: { width: 320, height: 240, fps: 10, rotation, stallTimeoutMs: 30000 } }, { env: s.env, devDir: emptyDir() });
+    const w = await watchStream(`${base}/stream`);
+    t.after(() => w.close());
+    await waitFor(() => w.parts.filter((p) => !p.noSignal).length >= 3, 15000, '3 frames');
+    const st = await getJson(`${base}/api/status`);
+    assert.match(st.source.description, new RegExp(`^auto → libcamera rpicam-vid 320x240@10 q75 \\(turned ${rotation}° by camstream: decode \\+ re-encode\\)$`));
+    assert.deepEqual(st.resolution, { width: 240, height: 320 }, 'the picture stands on its side');
+    assert.deepEqual(s.runs('rpicam-vid'), ['--list-cameras', '-t 0 -n --codec mjpeg --width 320 --height 240 --framerate 10 -q 75 --flush -o -'], JSON.stringify(st.source));
+  }
+});

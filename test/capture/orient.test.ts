@@ -34,3 +34,15 @@ test('OpenCV source rotates and flips before encoding', () => {
   assert.ok(close(r.v.diffs.upsideDown) && far(r.v.diffs.none), JSON.stringify(r.v));
   assert.ok(close(r.hv.diffs.r180), 'hflip + vflip = rotation 180');
 });
+
+test('the Pi camera\'s JPEGs are turned by camstream for rotation 90/270 (rpicam-vid cannot)', () => {
+  const variants = { r90: { rotation: 90, via: 'pi' }, r270: { rotation: 270, via: 'pi' } };
+  const out = execFileSync(process.execPath, [path.join(__dirname, '..', 'helpers', 'orient-probe.js'), MJPEG_CAPTURE, JSON.stringify(variants)], { timeout: 60000 });
+  const r = JSON.parse(out.toString()) as Record<string, OrientResult>;
+  const close = (x: number | null) => x !== null && x < 3;
+  const far = (x: number | null) => x === null || x > 10;
+  assert.deepEqual([r.r90.cols, r.r90.rows], [240, 320]);
+  assert.ok(close(r.r90.diffs.cw90) && far(r.r90.diffs.ccw90), JSON.stringify(r.r90));
+  assert.deepEqual([r.r270.cols, r.r270.rows], [240, 320]);
+  assert.ok(close(r.r270.diffs.ccw90) && far(r.r270.diffs.cw90), JSON.stringify(r.r270));
+});

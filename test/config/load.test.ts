@@ -97,6 +97,33 @@ test('keys that depend on each other are checked together', () => {
   assert.ok(p.some((l) => /camera\.fourcc: expected 4 characters/.test(l)), p.join('\n'));
 });
 
+test('camera rules the file decides are checked at load (exit 78), not at each camera start (a restart loop)', () => {
+  const only = (camera: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => problems(() => loadConfig({ path: file({ camera }), env }));
+  assert.deepEqual(only({ source: 'http', url: 'rtsp://admin:hunter2@cam/stream?token=t0k' }), [
+    'camera.url: expected an http:// or https:// URL, got "rtsp:" in "rtsp://admin:***@cam/stream?token=***"',
+  ]);
+  assert.deepEqual(only({ source: 'http' }), ['camera.url: expected an http:// or https:// URL of an MJPEG stream when camera.source is "http", got ""']);
+  // A URL that does not parse is not echoed (it may hold a password), from the file or from env.
+  for (const p of [
+    only({ source: 'http', url: 'http://admin:hunter2@cam local/stream?token=t0k' }),
+    only({ source: 'http' }, { CAMSTREAM_CAMERA_URL: 'http://admin:hunter2@cam local/stream?token=t0k' }),
+  ]) {
+    assert.equal(p.length, 1, p.join('\n'));
+    assert.match(p[0], /^camera\.url: expected an http:\/\/ or https:\/\/ URL of an MJPEG stream when camera\.source is "http", got a text that is not a URL \(47 characters, not shown: it may hold a password\)$/);
+  }
+  // A GStreamer pipeline OpenCV cannot read from; only its last element is shown.
+  assert.deepEqual(only({ source: 'opencv', device: 'rtspsrc location=rtsp://u:hunter2@cam/s ! decodebin ! videoconvert' }), [
+    'camera.device: expected a GStreamer pipeline ending in "! appsink" (OpenCV takes its frames from there), got a pipeline ending in "videoconvert"',
+  ]);
+  // What is fine: a good relay URL, a URL nobody uses, a pipeline with an appsink,
+  // and rotation 90/270 for the Pi camera (named or chosen by auto: camstream turns it).
+  const loads = (camera: Record<string, unknown>) => loadConfig({ path: file({ camera }), env: {} });
+  assert.equal(loads({ source: 'http', url: 'https://u:p@cam.local/stream?action=stream' }).config.camera.source, 'http');
+  assert.equal(loads({ source: 'testpattern', url: 'not a url' }).config.camera.url, 'not a url');
+  assert.equal(loads({ source: 'opencv', device: 'videotestsrc ! videoconvert ! appsink drop=1' }).config.camera.source, 'opencv');
+  for (const source of ['libcamera', 'auto']) for (const rotation of [90, 270]) assert.equal(loads({ source, rotation }).config.camera.rotation, rotation);
+});
+
 test('config/camstream.example.json is what the schema generates, documents every key and validates', () => {
   const committed = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'config', 'camstream.example.json'), 'utf8');
   assert.equal(committed, exampleConfig(), 'regenerate it: node dist/src/cli.js example-config > config/camstream.example.json');

@@ -1,0 +1,25 @@
+// Camera rules that can be checked from the config alone. They run at load, so a
+// mistake stops `check-config` and start-up with exit 78 naming the key, instead of
+// failing every camera start and restarting with backoff for ever. What depends on
+// the machine (a device plugged in, a program installed, a folder readable) is
+// checked when the camera starts: that can change without a config change.
+import { relayUrlProblem } from '../capture/relay-url';
+import type { Config } from './schema';
+
+export function cameraProblems(cam: Readonly<Config['camera']>): string[] {
+  const out: string[] = [];
+  if (cam.source === 'http') {
+    const problem = relayUrlProblem(cam.url);
+    if (problem) out.push(`camera.url: ${problem}`);
+  }
+  if (cam.source === 'opencv' && cam.device.includes('!')) {
+    // OpenCV reads a GStreamer pipeline's frames from its appsink; without one the
+    // open fails on every start. Only the last element is shown: a pipeline's
+    // source element may carry a password (rtspsrc location=rtsp://user:pass@…).
+    const last = cam.device.slice(cam.device.lastIndexOf('!') + 1).trim();
+    if (!/^appsink(\s|$)/.test(last)) {
+      out.push(`camera.device: expected a GStreamer pipeline ending in "! appsink" (OpenCV takes its frames from there), got a pipeline ending in ${JSON.stringify(last)}`);
+    }
+  }
+  return out;
+}
