@@ -243,8 +243,8 @@ install_unit() {
 probe() { "$NODE" "$SRC/scripts/lib/appliance.js" health "$SERVICE" 2>&1 || true; }
 
 # Healthy = live or idle. Running without frames ("up") counts when the camera was not
-# delivering before either (fresh install, camera unplugged) and the service has stayed
-# up 15 s: the new version cannot be blamed for that.
+# delivering before either (fresh install, camera unplugged), once the camera has had
+# 15 s to start: the new version cannot be blamed for that.
 # Prints the last probe; returns 0 when healthy.
 wait_healthy() {
   local need_live="$1" deadline=$((SECONDS + HEALTH_TIMEOUT_S)) answer="" restarts0
