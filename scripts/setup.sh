@@ -22,7 +22,7 @@ if ! command -v node >/dev/null 2>&1; then
 fi
 if [ "$want_test" = 1 ]; then
   # openssl: TLS tests make a throwaway certificate; bsdutils: `script` gives hash-password a pty;
-  # shellcheck: test/scripts/shellcheck.test.ts keeps scripts/ clean
+  # and the shellcheck package: test/scripts/shellcheck.test.ts keeps scripts/ clean
   pkgs+=(ffmpeg curl iproute2 procps chromium systemd-container debootstrap util-linux vlc-bin vlc-plugin-base ansible openssh-client openssl bsdutils shellcheck)
 fi
 
