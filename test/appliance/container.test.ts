@@ -83,7 +83,9 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
       bindRo,
       bind: { [path.join(CACHE, 'apt-archives')]: '/var/cache/apt/archives', [path.join(CACHE, 'npm')]: '/root/.npm' },
       env,
-      logFile: path.join(CACHE, 'nspawn-camstream-e2e.log'),
+      // One log per run: poweroff() finds the snapshot to delete in it, so two runs at
+      // once sharing one log could delete each other's live container.
+      logFile: path.join(CACHE, `nspawn-camstream-e2e-${process.pid}.log`),
     }),
   );
   t.after(() => c.poweroff());
