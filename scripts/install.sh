@@ -13,7 +13,8 @@
 #   1 checks the system   2 installs Debian packages   3 creates the camstream user
 #   4 builds the app      5 stages it with production dependencies only
 #   6 writes or validates /etc/camstream.json   7 installs the unit, (re)starts it
-#   8 waits for /healthz (rolls back an upgrade that fails)   9 prints the URLs to open
+#   8 waits for the service to report itself healthy (rolls back an upgrade that fails)
+#   9 prints the URLs to open
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,7 +46,9 @@ fi
 step="starting"
 log() { echo "install.sh: $*"; }
 die() { echo "install.sh: FAILED at step '$step': $*" >&2; exit 1; }
-trap 'rc=$?; echo "install.sh: FAILED at step '"'"'$step'"'"' (exit $rc from: $BASH_COMMAND, line $LINENO)" >&2; exit $rc' ERR
+# $? and $LINENO are taken in the trap itself: inside a function they would be the function's.
+on_err() { echo "install.sh: FAILED at step '$step' (exit $1 from: $BASH_COMMAND, line $2)" >&2; exit "$1"; }
+trap 'on_err $? $LINENO' ERR
 begin() { step="$1"; log "== $1 (at ${SECONDS}s)"; }
 
 # ---------------------------------------------------------------------------------------
@@ -231,36 +234,43 @@ install_unit() {
   systemctl daemon-reload
 }
 
-probe() { "$NODE" "$SRC/scripts/lib/appliance.js" health "$APP" "$CONF" 2>&1 || true; }
+# How the service is doing, from systemd (scripts/lib/appliance.js health): READY=1 and
+# the STATUS= line the service's main process sends. Not an HTTP request: that would
+# fail on every secured camera (auth.users, TLS, server.allow without 127.0.0.1), and a
+# way past them for the probe would be a hole. Prints "live …" / "idle …" (frames flow,
+# or the camera is released on purpose), "up …" (running, camera not delivering),
+# "activating …", "failed …" or "down …".
+probe() { "$NODE" "$SRC/scripts/lib/appliance.js" health "$SERVICE" 2>&1 || true; }
 
-# Healthy = the service is active and /healthz answers 200. A 503 (camera not
-# delivering) counts as up when the camera was not delivering before either (fresh
-# install, camera unplugged): the new version cannot be blamed for that.
+# Healthy = live or idle. Running without frames ("up") counts when the camera was not
+# delivering before either (fresh install, camera unplugged), once the camera has had
+# 15 s to start: the new version cannot be blamed for that.
 # Prints the last probe; returns 0 when healthy.
 wait_healthy() {
   local need_live="$1" deadline=$((SECONDS + HEALTH_TIMEOUT_S)) answer="" restarts0
   restarts0=$(systemctl show -P NRestarts "$SERVICE")
   while [ $SECONDS -lt $deadline ]; do
-    if systemctl is-active --quiet "$SERVICE"; then
-      answer=$(probe)
-      case "$answer" in
-        200\ *) echo "$answer"; return 0 ;;
-        503\ *) if [ "$need_live" = 0 ] && [ $((deadline - SECONDS)) -lt $((HEALTH_TIMEOUT_S - 15)) ]; then echo "$answer"; return 0; fi ;;
-      esac
-    elif systemctl is-failed --quiet "$SERVICE" || [ "$(systemctl show -P NRestarts "$SERVICE")" -ge $((restarts0 + 3)) ]; then
-      answer="service failed: $(systemctl show -P Result "$SERVICE"), exit status $(systemctl show -P ExecMainStatus "$SERVICE")"
+    answer=$(probe)
+    case "$answer" in
+      live\ *|idle\ *) echo "$answer"; return 0 ;;
+      up\ *) if [ "$need_live" = 0 ] && [ $((deadline - SECONDS)) -lt $((HEALTH_TIMEOUT_S - 15)) ]; then echo "$answer"; return 0; fi ;;
+      failed\ *) break ;;
+    esac
+    # Crashing and being restarted (Restart=on-failure) is not coming up.
+    if [ "$(systemctl show -P NRestarts "$SERVICE")" -ge $((restarts0 + 3)) ]; then
+      answer="restarted 3 times, last: $answer"
       break
     fi
     sleep 1
   done
-  echo "${answer:-not answering}"
+  echo "${answer:-no answer}"
   return 1
 }
 
 begin "install and start the service"
 was_live=0
 if [ -d "$APP" ] && systemctl is-active --quiet "$SERVICE"; then
-  case "$(probe)" in 200\ *) was_live=1 ;; esac
+  case "$(probe)" in live\ *|idle\ *) was_live=1 ;; esac
 fi
 rm -rf "$PREV"
 if [ -d "$APP" ]; then mv "$APP" "$PREV"; fi
@@ -270,12 +280,12 @@ systemctl enable --quiet "$SERVICE"
 start_ok=1
 systemctl restart "$SERVICE" || start_ok=0
 
-begin "wait for /healthz"
+begin "wait until the service reports healthy"
 if [ "$start_ok" = 1 ] && answer=$(wait_healthy "$was_live"); then
   rm -rf "$PREV"
   case "$answer" in
-    200\ *) log "camstream $new_version is up: /healthz $answer" ;;
-    *) log "camstream $new_version is running, but the camera is not delivering frames yet: /healthz $answer"
+    live\ *|idle\ *) log "camstream $new_version is up: $answer" ;;
+    *) log "camstream $new_version is running, but the camera is not delivering frames yet: $answer"
        log "check camera.source / camera.device in $CONF and: journalctl -u camstream" ;;
   esac
 else
@@ -291,7 +301,7 @@ else
     install_unit
     systemctl reset-failed "$SERVICE" 2>/dev/null || true
     if systemctl restart "$SERVICE" && back=$(wait_healthy 0); then
-      die "upgrade to $new_version failed ($answer); rolled back to ${old_version:-the previous version}, which is running again (/healthz $back)"
+      die "upgrade to $new_version failed ($answer); rolled back to ${old_version:-the previous version}, which is running again ($back)"
     fi
     die "upgrade to $new_version failed ($answer), and the rolled-back ${old_version:-previous version} did not come up either: see journalctl -u camstream"
   fi

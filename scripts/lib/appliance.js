@@ -1,14 +1,21 @@
 #!/usr/bin/env node
-// Small helpers for scripts/install.sh, run with the Node.js camstream uses. They read
-// the config through the *installed* app's own loader (so env overrides and defaults
-// are exactly what the service sees) and talk to it over HTTP.
-//   node appliance.js endpoint APP CONFIG        -> "HOST PORT" a local client can reach
-//   node appliance.js health APP CONFIG          -> "200 {...}" | "503 {...}" | "down <why>"
-//   node appliance.js urls APP CONFIG            -> the LAN URLs to open, one a line
-//   node appliance.js set-port FILE PORT         -> set server.port in a JSON config file
+// Small helpers for scripts/install.sh and the Ansible role, run with the Node.js
+// camstream uses. They read the config through the *installed* app's own loader (so env
+// overrides and defaults are exactly what the service sees).
+//   node appliance.js health [UNIT]             -> "<verdict> <detail>", one line (below)
+//   node appliance.js urls APP CONFIG           -> the LAN URLs to open, one a line
+//   node appliance.js set-port FILE PORT        -> set server.port in a JSON config file
+//
+// Health comes from systemd, not from GET /healthz: the unit is Type=notify and the
+// service's main process reports READY=1 once it listens and a STATUS= line every few
+// seconds ("testpattern live 15.0 fps, 0/20 viewers", see src/platform/service-heartbeat.ts).
+// An HTTP probe from 127.0.0.1 fails on every secured camera (auth.users -> 401, TLS ->
+// no HTTP, server.allow without 127.0.0.1 -> 403), and giving the probe a way in would
+// open a hole. systemd accepts STATUS= only from the unit's main PID (NotifyAccess=main),
+// so nothing else on the machine can make a broken version look healthy.
 'use strict';
 const fs = require('node:fs');
-const http = require('node:http');
+const { execFileSync } = require('node:child_process');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -17,26 +24,47 @@ function loadServer(app, config) {
   return loadConfig({ path: config }).config.server;
 }
 
-/** Where a client on this machine reaches a server listening on `host`. */
-function localHost(host) {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '::1';
-  return host;
+const PROPS = ['ActiveState', 'SubState', 'StatusText', 'Result', 'ExecMainStatus'];
+
+/** `systemctl show` output ("Key=value" lines) as an object. */
+function parseShow(text) {
+  const props = {};
+  for (const line of text.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) props[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return props;
 }
 
-function health(app, config) {
-  const s = loadServer(app, config);
-  const host = localHost(s.host);
-  return new Promise((resolve) => {
-    const req = http.get({ host, port: s.port, path: '/healthz', timeout: 3000, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c.slice(0, 2000)));
-      res.on('end', () => resolve(`${res.statusCode} ${body.trim()}`));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
-    req.on('error', (err) => resolve(`down ${err.code || err.message}`));
-  });
+/**
+ * The verdict on a unit from its systemd properties, as "<verdict> <detail>":
+ *   live    running, STATUS= says the camera delivers frames       (/healthz 200)
+ *   idle    running, camera released on purpose (camera.idle=stop) (/healthz 200)
+ *   up      running, but the camera is not delivering (or no STATUS= yet)
+ *   activating  not READY=1 yet, or waiting to be restarted after a crash
+ *   failed  given up (e.g. exit 78: bad config)
+ *   down    stopped, or not installed
+ */
+function verdict(p) {
+  const status = p.StatusText || '';
+  if (p.ActiveState === 'active' && p.SubState === 'running') {
+    // "<source kind> <source state> <fps> fps, <viewers>" (statusLine in service-heartbeat.ts).
+    const m = /^\S+ (live|idle) /.exec(status);
+    return `${m ? m[1] : 'up'} ${status || 'no STATUS= yet'}`;
+  }
+  if (p.ActiveState === 'activating' || p.ActiveState === 'reloading') return `activating ${p.SubState}${status ? `: ${status}` : ''}`;
+  if (p.ActiveState === 'failed') return `failed ${p.Result || '?'}, exit status ${p.ExecMainStatus || '?'}`;
+  return `down ${p.ActiveState || 'unknown'}/${p.SubState || 'unknown'}`;
+}
+
+function health(unit) {
+  let out;
+  try {
+    out = execFileSync('systemctl', ['show', '-p', PROPS.join(','), unit], { encoding: 'utf8', timeout: 10000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    return `down systemctl show failed: ${String(err.stderr || err.message).trim().replace(/\s*\n\s*/g, '; ')}`;
+  }
+  return verdict(parseShow(out));
 }
 
 function urls(app, config) {
@@ -61,13 +89,8 @@ function urls(app, config) {
 async function main() {
   const [cmd, a, b] = process.argv.slice(2);
   switch (cmd) {
-    case 'endpoint': {
-      const s = loadServer(a, b);
-      process.stdout.write(`${localHost(s.host)} ${s.port}\n`);
-      return;
-    }
     case 'health':
-      process.stdout.write(`${await health(a, b)}\n`);
+      process.stdout.write(`${health(a || 'camstream')}\n`);
       return;
     case 'urls':
       process.stdout.write(`${urls(a, b).join('\n')}\n`);
@@ -85,7 +108,12 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`appliance.js: ${err.message}\n`);
-  process.exit(1);
-});
+if (require.main !== module) {
+  // Required by the tests, which check verdict() against the service's own STATUS= lines.
+  module.exports = { parseShow, verdict };
+} else {
+  main().catch((err) => {
+    process.stderr.write(`appliance.js: ${err.message}\n`);
+    process.exit(1);
+  });
+}

@@ -2,7 +2,7 @@
 // Raspberry Pi OS) container with systemd as PID 1, run scripts/install.sh from this
 // checkout as a user would, and drive the installed service the way life will: a
 // client streams from the host, the process is killed, frozen, misconfigured, stopped,
-// upgraded (good and broken) and uninstalled.
+// upgraded (good and broken, with access control off and on) and uninstalled.
 //
 // One install (apt + the OpenCV addon's compile: minutes) serves every check. Apt
 // packages and the npm cache are kept under /var/cache/camstream-test between runs.
@@ -13,6 +13,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { Container, ensureRootfs, nspawnUnavailable } from '../helpers/nspawn';
 import { isJpeg, readStream } from '../helpers/mjpeg-client';
+import { basic, probe, rawRequest } from '../helpers/raw-http';
+import { httpsGet, selfSignedCert } from '../helpers/self-signed-cert';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const CACHE = process.env.CAMSTREAM_TEST_CACHE ?? '/var/cache/camstream-test';
@@ -81,7 +83,9 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
       bindRo,
       bind: { [path.join(CACHE, 'apt-archives')]: '/var/cache/apt/archives', [path.join(CACHE, 'npm')]: '/root/.npm' },
       env,
-      logFile: path.join(CACHE, 'nspawn-camstream-e2e.log'),
+      // One log per run: poweroff() finds the snapshot to delete in it, so two runs at
+      // once sharing one log could delete each other's live container.
+      logFile: path.join(CACHE, `nspawn-camstream-e2e-${process.pid}.log`),
     }),
   );
   t.after(() => c.poweroff());
@@ -286,6 +290,74 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
       assert.equal(await c.ok('sha256sum /etc/camstream.json'), cfg);
       await c.until('/healthz 200 on the rolled-back version', 20000, healthy);
       await threeFrames();
+    });
+  });
+
+  await t.test('upgrades of a secured camera (auth.users; TLS; server.allow without 127.0.0.1) pass the health gate without a rollback; a broken one is still rolled back', async () => {
+    await phase('secured upgrades: auth, TLS, allow-list, broken', async () => {
+      const plain = JSON.parse(await c.ok('cat /etc/camstream.json')) as Record<string, Record<string, unknown>>;
+      const PASSWORD = 'upgrade-password-1';
+      // As the README tells a user to make one, with the installed camstream.
+      const hash = (await c.ok(`echo '${PASSWORD}' | node /opt/camstream/dist/src/cli.js hash-password`)).trim();
+      assert.match(hash, /^scrypt\$/);
+      const tls = selfSignedCert();
+      t.after(() => fs.rmSync(tls.dir, { recursive: true, force: true }));
+      const ca = fs.readFileSync(tls.cert);
+      await c.ok(
+        `install -d -m 0750 -g camstream /etc/camstream-tls && cat >/etc/camstream-tls/cert.pem <<'EOF'\n${ca.toString().trim()}\nEOF\n` +
+          `cat >/etc/camstream-tls/key.pem <<'EOF'\n${fs.readFileSync(tls.key, 'utf8').trim()}\nEOF\nchgrp camstream /etc/camstream-tls/*.pem && chmod 0640 /etc/camstream-tls/*.pem`,
+      );
+      const users = [{ name: 'ana', passwordHash: hash }];
+      // TEST-NET-1 only: nothing on this machine, 127.0.0.1 included, may use the server.
+      const elsewhere = ['192.0.2.0/24'];
+
+      /** The old version runs with `patch` on (as on a Pi secured some time ago); then install.sh. */
+      const upgradeWith = async (label: string, patch: Record<string, Record<string, unknown>>, script = '/src/scripts/install.sh') => {
+        const cfg = { ...plain, ...Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, { ...(plain[k] ?? {}), ...v }])) };
+        await c.ok(`cat >/etc/camstream.json <<'EOF'\n${JSON.stringify(cfg, null, 1)}\nEOF\nsystemctl restart camstream`, { timeoutMs: 60000 });
+        await c.until(`${label}: the running version live before the upgrade`, 30000, async () => /^\S+ live /.test(await c.prop(U, 'StatusText')));
+        const pid = await mainPid();
+        const r = await c.run(`bash ${script}`, { timeoutMs: 15 * 60_000 });
+        for (const line of r.output.split('\n').filter((l) => /is up|rolling back|rolled back|FAILED/.test(l))) t.diagnostic(`${label}: ${line}`);
+        return { r, pid };
+      };
+      const upgraded = async (label: string, patch: Record<string, Record<string, unknown>>) => {
+        const { r, pid } = await upgradeWith(label, patch);
+        assert.equal(r.code, 0, `${label}: install.sh failed:\n${r.output.slice(-6000)}`);
+        assert.doesNotMatch(r.output, /rolling back|rolled back/, label);
+        assert.match(r.stdout, /install\.sh: camstream \S+ is up: live \S+ live /, `${label}: the gate saw frames flowing`);
+        assert.notEqual(await mainPid(), pid, `${label}: restarted on the new build`);
+        assert.equal((await c.run('test -e /opt/camstream.prev -o -e /opt/camstream.new')).code, 1);
+      };
+
+      // (a) A password: unauthenticated requests get 401, the user gets frames.
+      await upgraded('auth.users', { auth: { users } });
+      assert.equal((await probe(`${base}/healthz`)).status, 401);
+      await c.until('/healthz 200 with the password', 15000, async () => (await probe(`${base}/healthz`, { headers: { Authorization: basic('ana', PASSWORD) } })).status === 200);
+      const snap = await probe(`${base}/snapshot`, { headers: { Authorization: basic('ana', PASSWORD) } });
+      assert.equal(snap.status, 200);
+      assert.ok(isJpeg(snap.body));
+
+      // (b) TLS: HTTPS only; plain HTTP on the port gets no answer a probe could use.
+      await upgraded('server.tls', { server: { tls: { cert: '/etc/camstream-tls/cert.pem', key: '/etc/camstream-tls/key.pem' } } });
+      await c.until('/healthz 200 over HTTPS', 15000, async () => (await httpsGet(`https://127.0.0.1:${port}/healthz`, ca)).status === 200);
+      assert.notEqual((await rawRequest(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 3000 })).status, 200);
+
+      // (c) An allow-list without 127.0.0.1: 403 to everything from here.
+      await upgraded('server.allow', { server: { allow: elsewhere } });
+      assert.equal((await probe(`${base}/healthz`)).status, 403);
+
+      // (d) Secured (password + allow-list), and the new build dies at start-up: rolled
+      // back, and the gate sees the rolled-back version come up too.
+      const { r } = await upgradeWith('broken + secured', { server: { allow: elsewhere }, auth: { users } }, '/root/broken/scripts/install.sh');
+      assert.notEqual(r.code, 0, 'install.sh reports the failed upgrade');
+      assert.match(r.output, /rolling back to/, r.output.slice(-4000));
+      assert.match(r.stderr, /rolled back to \S+, which is running again \(live \S+ live /, r.output.slice(-4000));
+      assert.equal((await c.run('grep -q sabotaged /opt/camstream/dist/src/main.js')).code, 1, 'the previous build is back');
+      assert.equal((await probe(`${base}/healthz`)).status, 403, 'with its access control');
+
+      await c.ok(`cat >/etc/camstream.json <<'EOF'\n${JSON.stringify(plain, null, 1)}\nEOF\nsystemctl restart camstream`, { timeoutMs: 60000 });
+      await c.until('/healthz 200 with access control off again', 20000, healthy);
     });
   });
 

@@ -7,7 +7,9 @@
 //   - changes one setting: only the config changes, one restart, the server shows it;
 //   - rolls two "Pis" (serial: 1) where the first gets a setting camstream rejects, and
 //     then one that leaves it unhealthy: each time the roll-out stops at the first
-//     Pi and the second is never touched.
+//     Pi and the second is never touched;
+//   - rolls out to a secured Pi (a password and an allow-list without 127.0.0.1): the
+//     health check still passes, without any way in from the Pi itself.
 // The OpenCV addon's compile (minutes) is cached under /var/cache/camstream-test.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +21,7 @@ import path from 'node:path';
 import { Container, ensureRootfs, nspawnUnavailable } from '../helpers/nspawn';
 import { isJpeg, readStream } from '../helpers/mjpeg-client';
 import { runTool } from '../helpers/run-tool';
+import { hashPassword } from '../../src/auth/scrypt';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const CACHE = process.env.CAMSTREAM_TEST_CACHE ?? '/var/cache/camstream-test';
@@ -101,8 +104,9 @@ test('deploy/: ansible-playbook installs, configures and upgrades camstream one 
     ansible_nsenter_pid: c.leader,
     ansible_python_interpreter: '/usr/bin/python3',
     camstream_config_host: config,
-    // Quick to give up in a test; the default waits 90 s for a slow camera.
-    camstream_health_retries: 8,
+    // Quicker to give up than the default (90 s for a slow camera), yet past a few of the
+    // service's STATUS= refreshes (every 5 s) on a busy machine.
+    camstream_health_retries: 30,
     camstream_health_delay: 1,
     ...extra,
   });
@@ -245,7 +249,7 @@ test('deploy/: ansible-playbook installs, configures and upgrades camstream one 
   await t.test('serial roll-out: a Pi that does not come back healthy stops the roll-out there', async () => {
     const r = await play(
       {
-        // Valid config, but the camera folder does not exist: /healthz stays 503.
+        // Valid config, but the camera folder does not exist: never live (/healthz 503).
         pi0: host({ camera: { source: 'files', dir: '/nonexistent' }, stream: { maxClients: 7 } }),
         pi1: host({ camera: { fps: 12 }, stream: { maxClients: 9 } }),
       },
@@ -254,11 +258,40 @@ test('deploy/: ansible-playbook installs, configures and upgrades camstream one 
     assert.notEqual(r.code, 0);
     const failed = failedTasks(r);
     assert.equal(failed.length, 1, failed.join('\n'));
-    assert.match(failed[0], /^pi0: \/healthz answers/);
+    assert.match(failed[0], /^pi0: camstream reports itself healthy/);
+    assert.match(failed[0], /files offline/, 'the failure shows what the service reported');
     assert.ok(!('pi1' in r.stats) || r.stats.pi1.ok === 0, `pi1 must not be touched: ${JSON.stringify(r.stats.pi1)}`);
     const h = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) });
     assert.equal(h.status, 503, 'pi0 is left as the failed step made it, for a person to look at');
     await h.arrayBuffer();
     assert.equal((await configOnPi()).stream.maxClients, 7, "pi1's setting (9) never applied");
+  });
+
+  await t.test('a secured Pi (auth.users, and server.allow without 127.0.0.1): the roll-out passes the health check', async () => {
+    const before = await mainPid();
+    const secured = {
+      camera: { fps: 12 },
+      stream: { maxClients: 9 },
+      // TEST-NET-1: nobody here, and not 127.0.0.1, so no request from the Pi itself gets in.
+      server: { allow: ['192.0.2.0/24'] },
+      auth: { users: [{ name: 'ana', passwordHash: await hashPassword('deploy-password-1') }] },
+    };
+    const r = await play({ pi1: host(secured) }, 10 * 60_000);
+    assert.equal(r.code, 0, failedTasks(r).join('\n'));
+    assert.equal(r.stats.pi1.failures, 0);
+    const changed = changedTasks(r, 'pi1');
+    assert.ok(changed.includes('restart camstream'), `restarted on the new config: ${changed.join(' | ')}`);
+    const gate = r.tasks.find((x) => x.name.startsWith('camstream reports itself healthy'))?.hosts.pi1;
+    assert.ok(gate && !gate.failed, `the health check ran and passed: ${JSON.stringify(gate)}`);
+    assert.match(String(gate.stdout), /^live \S+ live /, 'on frames flowing, as the service itself reported');
+    assert.notEqual(await mainPid(), before);
+    const cfg = (await configOnPi()) as unknown as typeof secured;
+    assert.deepEqual(cfg.server.allow, ['192.0.2.0/24']);
+    assert.equal(cfg.auth.users.length, 1);
+    // The locks are on: from the Pi's own loopback there is no way in, so an HTTP
+    // health check from there could not have passed.
+    const h = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(h.status, 403);
+    await h.arrayBuffer();
   });
 });

@@ -2,6 +2,7 @@
 // CLI (Node cannot make X.509 certificates itself), in a temp folder.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,4 +17,17 @@ export function selfSignedCert(): { dir: string; cert: string; key: string } {
     { stdio: 'pipe' },
   );
   return { dir, cert, key };
+}
+
+/** One HTTPS GET trusting only `ca` (the certificate above): status, body, TLS version. */
+export function httpsGet(url: string, ca: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; protocol: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), protocol: (res.socket as import('node:tls').TLSSocket).getProtocol?.() ?? '' }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
 }

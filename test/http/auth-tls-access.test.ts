@@ -5,26 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import https from 'node:https';
 import net from 'node:net';
 import { hashPassword } from '../../src/auth/scrypt';
 import { startServer, waitFor } from '../helpers/camstream';
 import { basic, probe, rawRequest } from '../helpers/raw-http';
-import { selfSignedCert } from '../helpers/self-signed-cert';
+import { httpsGet, selfSignedCert } from '../helpers/self-signed-cert';
 
 const camera = { source: 'testpattern', width: 160, height: 120, fps: 10, quality: 60 };
-
-function httpsGet(url: string, ca: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer; protocol: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { ca, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), protocol: (res.socket as import('node:tls').TLSSocket).getProtocol?.() ?? '' }));
-    });
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
 
 test('server.tls serves HTTPS with the configured certificate; plain HTTP on that port gets no page', async (t) => {
   const tls = selfSignedCert();
