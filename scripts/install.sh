@@ -225,7 +225,7 @@ fi
 # ---------------------------------------------------------------------------------------
 install_unit() {
   # The unit is a real file in the checkout; only the Node.js path is adapted.
-  sed "s#^ExecStart=/usr/bin/node #ExecStart=$NODE #" "$APP/systemd/camstream.service" >"$UNIT.tmp"
+  sed -E "s#^(ExecStart|ExecReload)=/usr/bin/node #\1=$NODE #" "$APP/systemd/camstream.service" >"$UNIT.tmp"
   chmod 0644 "$UNIT.tmp"
   mv "$UNIT.tmp" "$UNIT"
   systemctl daemon-reload
