@@ -8,6 +8,7 @@ import { pageHandler } from './routes/page';
 import { snapshotHandler } from './routes/snapshot';
 import { healthHandler, statusHandler } from './routes/status';
 import { streamHandler } from './routes/stream';
+import { qrHandler } from './routes/qr';
 import { assetHandler } from './static-serve';
 import { metricsHandler } from '../metrics/route';
 import { accessListMiddleware } from './access-list';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): Koa {
   const asset = assetHandler(deps);
   router.get(['/assets/:name', '/manifest.webmanifest', '/favicon.ico'], asset);
   router.get('/api/status', statusHandler(deps));
+  router.get('/qr.svg', qrHandler());
   router.get('/healthz', healthHandler(deps));
   // Always routed: metrics.enabled may be switched by a config reload; off = 404.
   router.get('/metrics', (ctx) => (deps.metrics ? metricsHandler(deps.metrics)(ctx) : undefined));
