@@ -1,4 +1,5 @@
-# camstream found by name (sourced by install.sh and uninstall.sh; tests source it too):
+# shellcheck shell=bash
+# camstream found by name (sourced by install.sh; tests source it too):
 # the phone URL as a QR code in the terminal (scan it from the ssh window) and the
 # Avahi service file that advertises "camstream on HOSTNAME" (_http._tcp) on the LAN.
 # AVAHI_SERVICES may point elsewhere (tests); it defaults to avahi-daemon's folder.
