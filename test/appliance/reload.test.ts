@@ -3,26 +3,19 @@
 // unchanged, runs this checkout as user camstream with its whole sandbox, and a viewer
 // on the host watches across reloads.
 //
-// Fast on purpose (no install.sh, which container.test.ts covers on Debian 13): a
-// cached Debian 12 rootfs boots with this machine's /usr bound in read-only (the same
-// Debian 12 Node.js, OpenCV and systemd this checkout was built against) and the
-// checkout bound at /opt/camstream, where the unit expects it.
+// Fast on purpose: see test/helpers/host-usr-container.ts.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { hashPassword } from '../../src/auth/scrypt';
 import { cv } from '../../src/capture/cv';
-import { Container, ensureRootfs, nspawnUnavailable } from '../helpers/nspawn';
+import { bootHostUsr, hostUsrUnavailable } from '../helpers/host-usr-container';
 import { watchStream, type StreamWatcher, type WatchOptions } from '../helpers/stream-watcher';
 import { basic } from '../helpers/raw-http';
 import { selfSignedCert } from '../helpers/self-signed-cert';
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
-const CACHE = process.env.CAMSTREAM_TEST_CACHE ?? '/var/cache/camstream-test';
-const hostSuite = /VERSION_CODENAME=(\w+)/.exec(fs.existsSync('/etc/os-release') ? fs.readFileSync('/etc/os-release', 'utf8') : '')?.[1];
-const unavailable = nspawnUnavailable() ?? (hostSuite ? null : 'cannot tell which Debian this machine runs (/etc/os-release)');
+const unavailable = hostUsrUnavailable();
 if (unavailable) process.stderr.write(`\n*** SKIPPING the systemctl reload container test: ${unavailable} ***\n\n`);
 
 function freePort(): Promise<number> {
@@ -58,21 +51,8 @@ async function until<T>(what: string, ms: number, fn: () => T | Promise<T>): Pro
 }
 
 test('systemctl reload under systemd: applied with viewers connected, a bad file fails the reload and changes nothing, works with access control on', { skip: unavailable ?? false, timeout: 30 * 60_000 }, async (t: TestContext) => {
-  const rootfs = ensureRootfs(REPO, hostSuite!, 15 * 60_000);
   const port = await freePort();
-  // /etc/alternatives goes with /usr: OpenCV's BLAS/LAPACK are found through it.
-  const bindRo: Record<string, string> = { '/usr': '/usr', '/etc/alternatives': '/etc/alternatives', [REPO]: '/opt/camstream' };
-  // node_modules may be a symlink to a shared checkout: bind its target where it points.
-  const nm = fs.realpathSync(path.join(REPO, 'node_modules'));
-  if (!nm.startsWith(`${REPO}/`)) bindRo[nm] = nm;
-  const c = await Container.boot({
-    rootfs,
-    name: `camstream-reload-t${process.pid}`,
-    bindRo,
-    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', SYSTEMD_PAGER: 'cat', SYSTEMD_COLORS: '0' },
-    logFile: path.join(CACHE, `nspawn-camstream-reload-${process.pid}.log`),
-  });
-  t.after(() => c.poweroff());
+  const c = await bootHostUsr(t, 'camstream-reload');
   t.diagnostic(`systemd in the container: ${(await c.ok('systemctl --version | head -1')).trim()}`);
 
   const U = 'camstream';
@@ -84,8 +64,7 @@ test('systemctl reload under systemd: applied with viewers connected, a bad file
   const camera = { source: 'testpattern', width: 320, height: 240, fps: 15, quality: 60 };
   const server = { host: '0.0.0.0', port };
 
-  // As install.sh sets it up: the system user in group video, the unit as shipped.
-  await c.ok('useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin camstream');
+  // As install.sh sets it up: the unit as shipped.
   await writeConfig({ server, camera });
   await c.ok('cp /opt/camstream/systemd/camstream.service /etc/systemd/system/ && systemctl daemon-reload && systemctl start camstream', { timeoutMs: 90000 });
   const base = `http://127.0.0.1:${port}`;
