@@ -7,27 +7,15 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import { hashPassword } from '../../src/auth/scrypt';
 import { cv } from '../../src/capture/cv';
-import { bootHostUsr, hostUsrUnavailable } from '../helpers/host-usr-container';
+import { bootHostUsr, freePort, hostUsrUnavailable } from '../helpers/host-usr-container';
 import { watchStream, type StreamWatcher, type WatchOptions } from '../helpers/stream-watcher';
 import { basic } from '../helpers/raw-http';
 import { selfSignedCert } from '../helpers/self-signed-cert';
 
 const unavailable = hostUsrUnavailable();
 if (unavailable) process.stderr.write(`\n*** SKIPPING the systemctl reload container test: ${unavailable} ***\n\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const size = (jpeg: Buffer) => {

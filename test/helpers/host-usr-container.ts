@@ -5,6 +5,7 @@
 // /opt/camstream, where the unit expects it; the camstream user is created as
 // install.sh does.
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { Container, ensureRootfs, nspawnUnavailable } from './nspawn';
@@ -40,4 +41,16 @@ export async function bootHostUsr(t: TestContext, name: string): Promise<Contain
   t.after(() => c.poweroff());
   await c.ok('useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin camstream');
   return c;
+}
+
+/** A TCP port free on this machine right now (these containers share its network). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '0.0.0.0', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }
