@@ -87,6 +87,9 @@ begin "install Debian packages"
 export DEBIAN_FRONTEND=noninteractive
 # ffmpeg: USB MJPEG passthrough (no decode, no re-encode); v4l-utils: webcam flips by V4L2 controls.
 pkgs=(g++ make python3 pkg-config libopencv-dev ffmpeg v4l-utils)
+# qrencode: the phone URL as a QR code at the end; avahi-daemon: "camstream on HOSTNAME"
+# in network browsers (Raspberry Pi OS has it; plain Debian may not).
+pkgs+=(qrencode avahi-daemon)
 # Trixie's own Node.js; on Bookworm the Node 20+ checked above is used as it is.
 if [ "$codename" = trixie ] && [ "$(node_major)" -lt 20 ]; then pkgs+=(nodejs npm libnode-dev); fi
 # Debian's nodejs keeps its headers (for compiling the OpenCV addon) in libnode-dev;
@@ -228,7 +231,7 @@ fi
 # ---------------------------------------------------------------------------------------
 install_unit() {
   # The unit is a real file in the checkout; only the Node.js path is adapted.
-  sed "s#^ExecStart=/usr/bin/node #ExecStart=$NODE #" "$APP/systemd/camstream.service" >"$UNIT.tmp"
+  sed -E "s#^(ExecStart|ExecReload)=/usr/bin/node #\1=$NODE #" "$APP/systemd/camstream.service" >"$UNIT.tmp"
   chmod 0644 "$UNIT.tmp"
   mv "$UNIT.tmp" "$UNIT"
   systemctl daemon-reload
@@ -310,6 +313,16 @@ fi
 
 # ---------------------------------------------------------------------------------------
 begin "done"
+# Found by name: advertised as "camstream on HOSTNAME" (_http._tcp) over mDNS.
+. "$SRC/scripts/lib/found-by-name.sh"
+avahi_port=$("$NODE" -e 'console.log(require(process.argv[1]).loadConfig({ path: process.argv[2] }).config.server.port)' "$APP/dist/src/config/load.js" "$CONF")
+if install_avahi_service "$APP/config/avahi-camstream.service" "$avahi_port"; then
+  systemctl enable --now --quiet avahi-daemon 2>/dev/null || log "avahi-daemon is not running: the camera is not advertised by name"
+  log "advertised on the LAN as \"camstream on $(hostname)\" (_http._tcp, port $avahi_port): $AVAHI_SERVICES/camstream.service"
+fi
 log "open one of these on your phone (same network):"
 "$NODE" "$SRC/scripts/lib/appliance.js" urls "$APP" "$CONF" | sed 's/^/    /'
+first_url=$("$NODE" "$SRC/scripts/lib/appliance.js" urls "$APP" "$CONF" | head -1 | cut -d' ' -f1)
+log "or point the phone's camera at this QR code ($first_url):"
+print_qr "$first_url"
 log "settings: $CONF   logs: journalctl -u camstream -f   status: systemctl status camstream"

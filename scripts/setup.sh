@@ -16,6 +16,8 @@ SUDO=""
 # ffmpeg: USB webcam MJPEG passthrough (-c:v copy); v4l-utils: flips by the webcam's own
 # controls (v4l2-ctl). Without them camstream decodes and re-encodes with OpenCV.
 pkgs=(g++ make python3 pkg-config libopencv-dev ffmpeg v4l-utils)
+# qrencode: /qr.svg, the phone page's QR code of its own address.
+pkgs+=(qrencode)
 if ! command -v node >/dev/null 2>&1; then
   # Debian 13 / Raspberry Pi OS Trixie carry Node 20; Debian 12's is too old (see README).
   pkgs+=(nodejs npm libnode-dev)
@@ -24,6 +26,9 @@ if [ "$want_test" = 1 ]; then
   # openssl: TLS tests make a throwaway certificate; bsdutils: `script` gives hash-password a pty;
   # and the shellcheck package: test/scripts/shellcheck.test.ts keeps scripts/ clean
   pkgs+=(ffmpeg curl iproute2 procps chromium systemd-container debootstrap util-linux vlc-bin vlc-plugin-base ansible openssh-client openssl bsdutils shellcheck)
+  # zbar-tools (zbarimg) reads the page's QR code back; xmllint and avahi-daemon's DTD
+  # check the Avahi service file.
+  pkgs+=(zbar-tools libxml2-utils avahi-daemon)
 fi
 
 missing=()

@@ -35,6 +35,8 @@ if [ -d /run/systemd/system ]; then
 fi
 
 rm -rf /opt/camstream /opt/camstream.new /opt/camstream.prev /var/cache/camstream
+# The Avahi advertisement ("camstream on HOSTNAME"); avahi-daemon itself stays.
+rm -f /etc/avahi/services/camstream.service
 log "removed /opt/camstream and the build cache /var/cache/camstream"
 
 if id camstream >/dev/null 2>&1; then

@@ -8,6 +8,7 @@ import { VERSION } from './version';
 const USAGE = `usage: camstream [serve] [--config PATH]
        camstream check-config [PATH]
        camstream example-config      print a documented config with every key
+       camstream reload [--pid PID]  make the server re-read its config (SIGHUP) and wait for the outcome (the unit's ExecReload=)
        camstream hash-password       read a password (prompt, or first line of stdin), print its scrypt hash for auth.users
        camstream --version
 
@@ -16,13 +17,15 @@ environment variables (CAMSTREAM_*) override the file. See config/camstream.exam
 `;
 
 interface Args {
-  command: 'serve' | 'check-config' | 'example-config' | 'hash-password' | 'help' | 'version';
+  command: 'serve' | 'check-config' | 'example-config' | 'hash-password' | 'reload' | 'help' | 'version';
   configPath?: string;
   /** example-config --markdown: the README's config table instead of JSON. */
   markdown?: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
+  // reload parses its own options (src/reload/command.ts).
+  if (argv[0] === 'reload') return { command: 'reload' };
   const args: Args = { command: 'serve' };
   const rest = [...argv];
   let commandSeen = false;
@@ -85,6 +88,11 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await hashPasswordCommand();
     return;
   }
+  if (args.command === 'reload') {
+    const { reloadCommand } = await import('./reload/command');
+    process.exitCode = await reloadCommand({ argv: argv.slice(1), env: process.env, out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+    return;
+  }
   const loaded = load(args.configPath);
   if (args.command === 'check-config') {
     process.stdout.write(`${loaded.file ?? 'defaults (no config file)'}: OK\n`);
@@ -119,8 +127,15 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // SIGHUP re-reads the config (systemctl reload); one during start-up waits for it.
+  const { createReloader, reloadStatusPath } = await import('./reload/on-sighup');
+  const reloader = createReloader({ load: () => loadConfig({ path: args.configPath }), log, notifier, statusPath: reloadStatusPath(process.env) });
+  process.on('SIGHUP', () => {
+    if (!signalled) reloader.request();
+  });
   app = await startCamstream(loaded, { log, notifier });
   if (signalled) shutdown();
+  else reloader.attach(app);
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {

@@ -19,6 +19,8 @@ import { startHeartbeat } from './platform/service-heartbeat';
 import { checkFdLimit } from './platform/fd-limit';
 import { CamstreamMetrics } from './metrics/metrics';
 import { instrumentSource } from './metrics/instrument-source';
+import { applyReload, type ReloadOutcome } from './reload/apply';
+import type { Config } from './config/schema';
 
 export interface Camstream {
   readonly port: number;
@@ -27,6 +29,8 @@ export interface Camstream {
   readonly supervisor: Supervisor;
   /** Stop accepting, end streams, release the camera. Idempotent. */
   stop(): Promise<void>;
+  /** Apply a re-read config to the running process (SIGHUP); see src/reload/. */
+  reload(loaded: Loaded): Promise<ReloadOutcome>;
 }
 
 export interface StartOptions {
@@ -56,26 +60,30 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
     // camera.idle=stop: the supervisor stops the camera when nobody watches.
     onCountChange: (n) => supervisor.viewersChanged(n),
   });
-  const rawSource = opts.source ?? createSource(config, log.child({ module: 'camera' }), { env: opts.env ?? process.env, devDir: opts.devDir });
   // Metrics read the counters above at scrape time; only the source is wrapped, to
-  // count frames and time encodes (once per frame, never per viewer).
-  const metrics: CamstreamMetrics | undefined = config.metrics.enabled
-    ? new CamstreamMetrics({ hub, pool, viewers, version: VERSION, source: (): SourceStatus => supervisor.status }, { processMetrics: true })
-    : undefined;
-  const source: FrameSource = metrics ? instrumentSource(rawSource, metrics) : rawSource;
-  const cam = config.camera;
-  const supervisor: Supervisor = new Supervisor({
-    source,
-    hub,
-    log: log.child({ module: 'supervisor' }),
-    minBackoffMs: cam.restartDelayMs,
-    maxBackoffMs: cam.restartDelayMaxMs,
-    stallTimeoutMs: cam.stallTimeoutMs,
-    noSignal: noSignalRenderer(cam.width, cam.height),
-    idleTimeoutMs: cam.idle === 'stop' ? cam.idleTimeoutMs : undefined,
-  });
+  // count frames and time encodes (once per frame, never per viewer). One instance,
+  // made when first enabled (at start or by a reload), served while enabled.
+  let made: CamstreamMetrics | undefined;
+  const metricsFor = (c: Readonly<Config>): CamstreamMetrics | undefined =>
+    c.metrics.enabled
+      ? (made ??= new CamstreamMetrics({ hub, pool, viewers, version: VERSION, source: (): SourceStatus => supervisor.status }, { processMetrics: true }))
+      : undefined;
+  const metrics = metricsFor(config);
+  const cameraFor = (c: Readonly<Config>) => {
+    const raw: FrameSource = opts.source ?? createSource(c, log.child({ module: 'camera' }), { env: opts.env ?? process.env, devDir: opts.devDir });
+    const cam = c.camera;
+    return {
+      source: instrumentSource(raw, () => deps.metrics),
+      minBackoffMs: cam.restartDelayMs,
+      maxBackoffMs: cam.restartDelayMaxMs,
+      stallTimeoutMs: cam.stallTimeoutMs,
+      noSignal: noSignalRenderer(cam.width, cam.height),
+      idleTimeoutMs: cam.idle === 'stop' ? cam.idleTimeoutMs : undefined,
+    };
+  };
+  const supervisor: Supervisor = new Supervisor({ ...cameraFor(config), hub, log: log.child({ module: 'supervisor' }) });
 
-  const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: Date.now(), version: VERSION, metrics };
+  const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: Date.now(), version: VERSION, metrics, reload: { pendingRestart: [], last: null } };
   viewers.start();
   const server = await listen(createApp(deps), config.server, log.child({ module: 'server' }));
   // The camera starts after the port is open, so /healthz and /api/status can
@@ -84,7 +92,17 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
   // READY=1 now that the port is open; STATUS= and WATCHDOG=1 from here on.
   checkFdLimit(config.server.maxConnections, log.child({ module: 'server' }));
   const heartbeat = opts.notifier
-    ? startHeartbeat({ notifier: opts.notifier, hub, pool, source: supervisor.status, fps: config.camera.fps, log: log.child({ module: 'systemd' }) })
+    ? startHeartbeat({
+        notifier: opts.notifier,
+        hub,
+        pool,
+        source: supervisor.status,
+        // A getter: camera.fps may change with a reload.
+        get fps() {
+          return deps.config.camera.fps;
+        },
+        log: log.child({ module: 'systemd' }),
+      })
     : null;
 
   let stopping: Promise<void> | null = null;
@@ -98,7 +116,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
         log.info('shutting down');
         heartbeat?.stopping();
         pool.close();
-        const closed = server.close(config.server.shutdownTimeoutMs);
+        const closed = server.close(deps.config.server.shutdownTimeoutMs);
         viewers.closeAll('server shutting down', true);
         viewers.stop();
         await Promise.allSettled([closed, supervisor.stop()]);
@@ -106,6 +124,14 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
         log.info('stopped');
       })();
       return stopping;
+    },
+    async reload(next) {
+      const outcome = await applyReload({ deps, hub, pool, viewers, server, supervisor, log, camera: cameraFor, metrics: metricsFor }, next.config);
+      deps.reload = {
+        pendingRestart: outcome.pendingRestart,
+        last: { at: new Date().toISOString(), ok: true, changed: outcome.changed, errors: [] },
+      };
+      return outcome;
     },
   };
 }

@@ -43,6 +43,9 @@ export interface SupervisorOptions {
   now?: () => number;
 }
 
+/** What a config reload may change in a running supervisor. */
+export type ReplaceOptions = Pick<SupervisorOptions, 'source' | 'noSignal' | 'minBackoffMs' | 'maxBackoffMs' | 'stallTimeoutMs' | 'idleTimeoutMs'>;
+
 export class Supervisor {
   readonly status: SourceStatus;
   private running = false;
@@ -64,9 +67,9 @@ export class Supervisor {
   private stopped: Promise<void> = Promise.resolve();
   private viewers = 0;
   private readonly now: () => number;
-  private readonly min: number;
-  private readonly max: number;
-  private readonly stallMs: number;
+  private min: number;
+  private max: number;
+  private stallMs: number;
   private readonly noSignalMs: number;
 
   constructor(private readonly opts: SupervisorOptions) {
@@ -107,6 +110,65 @@ export class Supervisor {
     await this.stopSource();
     this.status.nextRestartAt = null;
     this.setState('stopped', null);
+  }
+
+  /**
+   * A config reload changed camera settings: stop the running source and run `next`
+   * (built from the new settings) in its place. Viewers stay connected: they get a
+   * NO SIGNAL frame at once (drawn by the new renderer, so at the new size), NO
+   * SIGNAL about once a second while the new camera opens, then its frames.
+   * Resolves once the new camera delivers a frame, fails, or waitMs passes, with how
+   * long the live picture was down (old camera's last frame to the new one's first),
+   * or null when there was no new frame in time (the supervisor keeps trying).
+   */
+  async replace(next: ReplaceOptions, reason: string, waitMs = 20000): Promise<number | null> {
+    Object.assign(this.opts, next);
+    this.min = this.opts.minBackoffMs ?? 500;
+    this.max = Math.max(this.min, this.opts.maxBackoffMs ?? 30000);
+    this.stallMs = this.opts.stallTimeoutMs ?? 5000;
+    this.failures = 0;
+    this.status.failures = 0;
+    this.status.kind = next.source.kind;
+    this.status.description = next.source.describe();
+    delete this.status.selected;
+    if (this.opts.idleTimeoutMs === undefined && this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+    if (!this.running) return null;
+    const lastLive = this.lastFrameAt;
+    // From here the old camera's late frames are ignored (their generation is stale).
+    const gen = ++this.generation;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    this.status.nextRestartAt = null;
+    const idle = this.status.state === 'idle';
+    if (idle && this.opts.idleTimeoutMs !== undefined) return null; // the next viewer starts the new camera
+    this.setState('starting', reason);
+    const render = this.opts.noSignal;
+    if (render) {
+      try {
+        const jpeg = await render(reason, new Date(this.now()));
+        if (gen === this.generation && this.running) {
+          this.lastNoSignalAt = this.now();
+          this.opts.hub.publish(jpeg, undefined, false);
+        }
+      } catch (err) {
+        this.opts.log.error({ err: (err as Error).message }, 'could not draw the NO SIGNAL frame');
+      }
+    }
+    if (gen !== this.generation || !this.running) return null; // stopped or replaced again meanwhile
+    await this.stopSource();
+    if (gen !== this.generation || !this.running) return null;
+    this.lastPublishAt = this.now();
+    void this.launch();
+    if (this.opts.idleTimeoutMs !== undefined && this.viewers === 0 && !this.idleTimer) this.armIdle();
+    const deadline = Date.now() + waitMs;
+    while (this.running && this.status.state === 'starting' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (this.status.state !== 'live' || lastLive === null) return null;
+    const gap = this.liveSince - lastLive;
+    this.opts.log.info({ gapMs: gap, source: this.status.description }, 'camera restarted with the new settings');
+    return gap;
   }
 
   /** Tell the supervisor how many viewers watch now (for camera.idle=stop). */

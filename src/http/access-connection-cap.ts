@@ -9,12 +9,15 @@ export interface ConnectionCap {
   /** Open connections per address right now. */
   readonly perAddress: ReadonlyMap<string, number>;
   readonly refused: number;
+  /** server.maxConnectionsPerIp changed (config reload): applies to new connections. */
+  setMax(max: number): void;
 }
 
 const fold = (a: string | undefined) => (a === undefined ? 'unknown' : a.startsWith('::ffff:') ? a.slice(7) : a);
 
 export function capConnectionsPerAddress(server: net.Server, max: number, log: Logger): ConnectionCap {
   const open = new Map<string, number>();
+  let limit = max;
   let refused = 0;
   let refusedSinceLog = 0;
   let lastLog = 0;
@@ -22,14 +25,14 @@ export function capConnectionsPerAddress(server: net.Server, max: number, log: L
   server.prependListener('connection', (socket: net.Socket) => {
     const address = fold(socket.remoteAddress);
     const n = open.get(address) ?? 0;
-    if (n >= max) {
+    if (n >= limit) {
       refused++;
       refusedSinceLog++;
       socket.destroy();
       // One warning a minute at most: a flood must not become a log flood.
       const t = Date.now();
       if (t - lastLog > 60000) {
-        log.warn({ address, max, refused: refusedSinceLog, code: 'CAMSTREAM_ERR_TOO_MANY_CONNECTIONS' }, 'connections over server.maxConnectionsPerIp closed');
+        log.warn({ address, max: limit, refused: refusedSinceLog, code: 'CAMSTREAM_ERR_TOO_MANY_CONNECTIONS' }, 'connections over server.maxConnectionsPerIp closed');
         lastLog = t;
         refusedSinceLog = 0;
       }
@@ -46,6 +49,9 @@ export function capConnectionsPerAddress(server: net.Server, max: number, log: L
     perAddress: open,
     get refused() {
       return refused;
+    },
+    setMax(n: number) {
+      limit = n;
     },
   };
 }

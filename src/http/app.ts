@@ -8,6 +8,7 @@ import { pageHandler } from './routes/page';
 import { snapshotHandler } from './routes/snapshot';
 import { healthHandler, statusHandler } from './routes/status';
 import { streamHandler } from './routes/stream';
+import { qrHandler } from './routes/qr';
 import { assetHandler } from './static-serve';
 import { metricsHandler } from '../metrics/route';
 import { accessListMiddleware } from './access-list';
@@ -38,11 +39,31 @@ export function createApp(deps: AppDeps): Koa {
   const asset = assetHandler(deps);
   router.get(['/assets/:name', '/manifest.webmanifest', '/favicon.ico'], asset);
   router.get('/api/status', statusHandler(deps));
+  router.get('/qr.svg', qrHandler());
   router.get('/healthz', healthHandler(deps));
-  if (deps.metrics) router.get('/metrics', metricsHandler(deps.metrics));
+  // Always routed: metrics.enabled may be switched by a config reload; off = 404.
+  router.get('/metrics', (ctx) => (deps.metrics ? metricsHandler(deps.metrics)(ctx) : undefined));
 
   // Headers first, so every answer carries them, refusals included.
-  app.use(securityHeaders(deps.config.http));
+  // Built from deps.config and rebuilt when a reload changes their part of it.
+  const live = <T>(select: (c: AppDeps['config']) => T, build: (slice: T) => Koa.Middleware): Koa.Middleware => {
+    let ref = select(deps.config);
+    let json = JSON.stringify(ref);
+    let mw = build(ref);
+    return (ctx, next) => {
+      const cur = select(deps.config);
+      if (cur !== ref) {
+        ref = cur;
+        const j = JSON.stringify(cur);
+        if (j !== json) {
+          json = j;
+          mw = build(cur);
+        }
+      }
+      return mw(ctx, next);
+    };
+  };
+  app.use(live((c) => c.http, (http) => securityHeaders(http)));
   app.use(uriLengthLimit());
   app.use(async (ctx, next) => {
     try {
@@ -67,8 +88,8 @@ export function createApp(deps: AppDeps): Koa {
   });
   // Access list, then authentication, then the router: nothing reaches a route (or
   // learns which paths exist) without passing both.
-  app.use(accessListMiddleware(deps.config.server.allow, deps.log));
-  app.use(authMiddleware({ auth: deps.config.auth, log: deps.log, now: deps.now }));
+  app.use(live((c) => c.server.allow, (allow) => accessListMiddleware(allow, deps.log)));
+  app.use(live((c) => c.auth, (auth) => authMiddleware({ auth, log: deps.log, now: deps.now })));
   app.use(router.routes());
   app.use(router.allowedMethods());
   // A client that hangs up mid-response is not a server error worth a stack trace.

@@ -119,6 +119,8 @@ export function authMiddleware(opts: AuthOptions): Koa.Middleware {
     if (verdict.result === 'ok') {
       failures.succeed(address);
       ctx.state.user = verdict.name;
+      // Streams remember who opened them: a reload that removes this user or token ends them.
+      ctx.state.principal = { kind: cred.kind === 'basic' ? 'user' : 'token', name: verdict.name };
       if (!verdict.cached) log.debug({ address, user: verdict.name, via: cred.via }, 'authenticated');
       return next();
     }

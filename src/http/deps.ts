@@ -19,4 +19,12 @@ export interface AppDeps {
   /** Prometheus metrics for GET /metrics; absent when metrics.enabled is false. */
   metrics?: CamstreamMetrics;
   now?: () => number;
+  /** Config reloads (SIGHUP): the last outcome and the keys that wait for a restart; see src/reload/. */
+  reload?: ReloadState;
+}
+
+export interface ReloadState {
+  /** Changed keys a reload could not apply to the running process (server.port, …). */
+  pendingRestart: string[];
+  last: { at: string; ok: boolean; changed: string[]; errors: string[] } | null;
 }

@@ -18,6 +18,10 @@ export interface RunningServer {
   /** Stop accepting, close idle sockets; after `deadlineMs`, destroy the rest. */
   close(deadlineMs: number): Promise<void>;
   readonly openSockets: number;
+  /** A config reload: new timeouts and connection caps, for connections from now on. */
+  applyLimits(config: Readonly<Config>['server']): void;
+  /** Close every connection whose client address `drop` picks (removed from server.allow); returns how many. */
+  destroyWhere(drop: (address: string) => boolean): number;
 }
 
 /** The certificate and key for server.tls, read once; a clear error naming the file if unreadable. */
@@ -56,7 +60,7 @@ export async function listen(app: Koa, config: Readonly<Config>['server'], log: 
       https.createServer({ ...options, ...tls, handshakeTimeout: Math.min(config.headersTimeoutMs, 10000) }, app.callback())
     : http.createServer(options, app.callback());
   // Before anything else sees a connection: one address cannot take every place.
-  capConnectionsPerAddress(server, config.maxConnectionsPerIp, log);
+  const cap = capConnectionsPerAddress(server, config.maxConnectionsPerIp, log);
   // Past this many sockets Node closes new connections at once: a flood of idle or
   // half-open connections cannot run the process out of memory or descriptors.
   server.maxConnections = config.maxConnections;
@@ -100,6 +104,24 @@ export async function listen(app: Koa, config: Readonly<Config>['server'], log: 
     host: addr.address,
     get openSockets() {
       return sockets.size;
+    },
+    applyLimits(c) {
+      server.headersTimeout = c.headersTimeoutMs;
+      server.requestTimeout = c.requestTimeoutMs;
+      server.keepAliveTimeout = c.keepAliveTimeoutMs;
+      server.maxConnections = c.maxConnections;
+      cap.setMax(c.maxConnectionsPerIp);
+    },
+    destroyWhere(drop) {
+      let n = 0;
+      for (const s of sockets) {
+        const a = s.remoteAddress;
+        if (a !== undefined && drop(a.startsWith('::ffff:') ? a.slice(7) : a)) {
+          s.destroy();
+          n++;
+        }
+      }
+      return n;
     },
     close(deadlineMs: number) {
       closing ??= new Promise<void>((resolve) => {

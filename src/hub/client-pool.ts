@@ -35,7 +35,23 @@ export class ClientPool {
   private readonly waiters: Waiter[] = [];
   readonly counters = { granted: 0, queued: 0, rejectedFull: 0, rejectedPerIp: 0, rejectedTimeout: 0 };
 
-  constructor(private readonly limits: PoolLimits) {}
+  private limits: PoolLimits;
+
+  constructor(limits: PoolLimits) {
+    this.limits = { ...limits };
+  }
+
+  /**
+   * New limits from a config reload. They apply to viewers that come from now on:
+   * viewers already watching keep their slots even when they are now over a lowered
+   * maxClients or maxClientsPerIp (cutting someone off mid-stream is worse than
+   * running over by a few until they leave); newcomers are queued or refused until
+   * the count is back under the cap. A raised cap lets queued viewers in at once.
+   */
+  setLimits(limits: PoolLimits): void {
+    this.limits = { ...limits };
+    this.handOver();
+  }
 
   get max(): number {
     return this.limits.maxClients;

@@ -27,6 +27,11 @@ export class FrameHub {
     this.now = opts.now ?? Date.now;
   }
 
+  /** stream.dropSameFrames changed (config reload). */
+  setDropSameFrames(on: boolean): void {
+    this.opts.dropSameFrames = on;
+  }
+
   /**
    * Publish a JPEG from the source. Returns the frame, or null when it was dropped
    * as identical to the previous one (stream.dropSameFrames).

@@ -12,12 +12,20 @@ import type { Socket } from 'node:net';
 import type { Frame } from './frame';
 import { RateMeter } from './rate';
 
+/** The user or token a stream was opened with. */
+export interface Principal {
+  kind: 'user' | 'token';
+  name: string;
+}
+
 export interface ViewerOptions {
   id: number;
   address: string;
   socket: Socket;
   /** Most frames per second sent to this viewer (from ?fps and stream.maxFps); 0 = every frame. */
   maxFps: number;
+  requestedFps?: number;
+  principal?: Principal;
   now?: () => number;
   /** The newest frame, sent when the frame in flight has left the socket. */
   latest: () => Frame | null;
@@ -28,7 +36,12 @@ export class Viewer {
   readonly id: number;
   readonly address: string;
   readonly startedAt: number;
-  readonly maxFps: number;
+  /** The cap in force: min(?fps, stream.maxFps); a reload may lower or raise it. */
+  maxFps: number;
+  /** What the viewer asked for with ?fps=, if anything (kept so a reload can re-cap). */
+  readonly requestedFps: number | undefined;
+  /** Who it authenticated as, when access control was on (a reload that removes them closes the stream). */
+  readonly principal: Principal | undefined;
   sent = 0;
   dropped = 0;
   bytes = 0;
@@ -53,6 +66,8 @@ export class Viewer {
     this.address = opts.address;
     this.socket = opts.socket;
     this.maxFps = opts.maxFps;
+    this.requestedFps = opts.requestedFps;
+    this.principal = opts.principal;
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.creditAt = this.startedAt;

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '../log';
 import type { FrameHub } from './frame-hub';
 import type { Frame } from './frame';
-import { Viewer } from './viewer';
+import { Viewer, type Principal } from './viewer';
 
 export interface ViewersOptions {
   hub: FrameHub;
@@ -30,6 +30,37 @@ export class Viewers {
   start(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.opts.hub.subscribe(this.fanOut);
+    this.startStallTimer();
+  }
+
+  /** stream.stallTimeoutMs changed (config reload): applies to every viewer from now on. */
+  setStallTimeout(ms: number): void {
+    if (ms === this.opts.stallTimeoutMs) return;
+    this.opts.stallTimeoutMs = ms;
+    if (this.stallTimer) {
+      clearInterval(this.stallTimer);
+      this.startStallTimer();
+    }
+  }
+
+  /** stream.maxFps changed (config reload): re-cap every viewer, keeping what each asked for with ?fps. */
+  setMaxFps(maxFps: number): void {
+    for (const v of this.viewers) v.maxFps = Math.min(v.requestedFps ?? maxFps, maxFps);
+  }
+
+  /** End the streams `pred` picks (a reload removed their user, token or network); returns how many. */
+  closeWhere(pred: (v: Viewer) => boolean, reason: string): number {
+    let n = 0;
+    for (const v of [...this.viewers]) {
+      if (pred(v)) {
+        v.close(reason);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private startStallTimer(): void {
     // One timer for all viewers, not one per viewer. A stalled socket never completes its write,
     // so it is found here even when no frames arrive.
     const every = Math.max(100, Math.min(1000, Math.floor(this.opts.stallTimeoutMs / 4)));
@@ -37,12 +68,14 @@ export class Viewers {
     this.stallTimer.unref();
   }
 
-  add(socket: Socket, address: string, maxFps: number, onClose?: () => void): Viewer {
+  add(socket: Socket, address: string, maxFps: number, onClose?: () => void, who: { requestedFps?: number; principal?: Principal } = {}): Viewer {
     const viewer = new Viewer({
       id: this.nextId++,
       address,
       socket,
       maxFps,
+      requestedFps: who.requestedFps,
+      principal: who.principal,
       now: this.now,
       latest: () => this.opts.hub.latest,
       onClose: (v, reason) => {

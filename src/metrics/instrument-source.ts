@@ -5,12 +5,17 @@
 import type { FrameInfo, FrameSink, FrameSource } from '../capture/source';
 import type { CamstreamMetrics } from './metrics';
 
-export function instrumentSource(source: FrameSource, metrics: CamstreamMetrics): FrameSource {
+/** `metrics` may be a getter: metrics.enabled can be switched by a config reload while the camera runs. */
+export function instrumentSource(source: FrameSource, metricsOrGet: CamstreamMetrics | (() => CamstreamMetrics | undefined)): FrameSource {
+  const get = typeof metricsOrGet === 'function' ? metricsOrGet : () => metricsOrGet;
   const start = (sink: FrameSink): Promise<void> =>
     source.start({
       frame(jpeg: Buffer, info?: FrameInfo) {
-        metrics.captured++;
-        if (info?.encodeMs !== undefined) metrics.observeEncode(info.encodeMs);
+        const metrics = get();
+        if (metrics) {
+          metrics.captured++;
+          if (info?.encodeMs !== undefined) metrics.observeEncode(info.encodeMs);
+        }
         sink.frame(jpeg, info);
       },
       fail: (err: Error) => sink.fail(err),

@@ -3,6 +3,7 @@
 // duration), this lets a test hold a single connection across a camera failure and
 // recovery and then check that it never reconnected.
 import http from 'node:http';
+import https from 'node:https';
 import { isNoSignal } from '../../src/capture/no-signal';
 
 export interface WatchedPart {
@@ -20,10 +21,18 @@ export interface StreamWatcher {
   close(): void;
 }
 
-export function watchStream(url: string): Promise<StreamWatcher> {
+export interface WatchOptions {
+  /** For https:// URLs: the CA to trust (a test's self-signed certificate). */
+  ca?: Buffer;
+  headers?: Record<string, string>;
+  localAddress?: string;
+}
+
+export function watchStream(url: string, opts: WatchOptions = {}): Promise<StreamWatcher> {
   return new Promise((resolve, reject) => {
     const w: StreamWatcher = { parts: [], ended: false, error: null, status: 0, close: () => req.destroy() };
-    const req = http.get(url, { agent: false }, (res) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const req = get(url, { agent: false, ca: opts.ca, headers: opts.headers, localAddress: opts.localAddress }, (res) => {
       w.status = res.statusCode ?? 0;
       const m = /boundary=("?)([^";]+)\1/.exec(res.headers['content-type'] ?? '');
       if (!m) return reject(new Error(`not a multipart stream: ${res.statusCode} ${res.headers['content-type']}`));

@@ -43,6 +43,11 @@ export function statusBody(deps: AppDeps) {
       sent: v.sent,
       dropped: v.dropped,
     })),
+    config: {
+      // Keys changed in the file that only `systemctl restart camstream` applies.
+      pendingRestart: deps.reload?.pendingRestart ?? [],
+      lastReload: deps.reload?.last ?? null,
+    },
   };
 }
 

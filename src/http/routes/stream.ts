@@ -6,6 +6,7 @@ import { STREAM_CONTENT_TYPE, STREAM_PREAMBLE } from '../../hub/frame';
 import type { AppDeps } from '../deps';
 import { clientAddress } from '../client-address';
 import { parseFps } from '../query';
+import type { Principal } from '../../hub/viewer';
 
 export const STREAM_HEADERS = {
   'Content-Type': STREAM_CONTENT_TYPE,
@@ -22,6 +23,8 @@ export function streamHandler(deps: AppDeps) {
   const log = deps.log.child({ module: 'stream' });
   return async (ctx: Koa.Context): Promise<void> => {
     const maxFps = parseFps(ctx.query, deps.config.stream.maxFps);
+    // Kept with the viewer so a reload that changes stream.maxFps can re-cap it.
+    const requestedFps = ctx.query.fps ? parseFps(ctx.query, Infinity) : undefined;
     if (ctx.method === 'HEAD') {
       ctx.set(STREAM_HEADERS);
       ctx.status = 200;
@@ -69,6 +72,6 @@ export function streamHandler(deps: AppDeps) {
     res.flushHeaders();
     socket.setNoDelay(true);
     socket.write(STREAM_PREAMBLE);
-    deps.viewers.add(socket, address, maxFps, () => slot.release());
+    deps.viewers.add(socket, address, maxFps, () => slot.release(), { requestedFps, principal: ctx.state.principal as Principal | undefined });
   };
 }

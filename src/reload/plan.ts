@@ -1,0 +1,59 @@
+// What a reload changes: which keys differ between the running config and the file
+// just read, and which of them can be applied to the running process.
+//
+//   needs a new process: server.host, server.port, server.tls.* (the listening
+//     socket and its certificate) and uvThreadpoolSize (libuv sizes its pool once).
+//     They keep their running value and are reported as waiting for a restart.
+//   camera.*: applied by restarting the camera (viewers stay connected).
+//   everything else: applied in place.
+import type { Config } from '../config/schema';
+
+export const RESTART_KEYS = ['server.host', 'server.port', 'server.tls.cert', 'server.tls.key', 'uvThreadpoolSize'] as const;
+
+export interface ReloadPlan {
+  /** Every leaf key whose value differs, e.g. "stream.maxFps". */
+  changed: string[];
+  /** Changed keys that only a restart of the process applies. */
+  pendingRestart: string[];
+  /** True when a camera.* key changed: the camera restarts. */
+  cameraRestart: boolean;
+  /** The config to run with: the new one, with the restart-only keys left as they run. */
+  effective: Config;
+}
+
+function leafValues(o: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
+  if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+    for (const [k, v] of Object.entries(o)) leafValues(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    // Arrays (users, tokens, allow lists) compare as a whole.
+    out.set(prefix, JSON.stringify(o));
+  }
+  return out;
+}
+
+/** Keys whose values differ between two configs, in schema order. */
+export function changedKeys(a: Readonly<Config>, b: Readonly<Config>): string[] {
+  const va = leafValues(a, '', new Map());
+  const vb = leafValues(b, '', new Map());
+  const keys = new Set([...va.keys(), ...vb.keys()]);
+  return [...keys].filter((k) => va.get(k) !== vb.get(k));
+}
+
+function setPath(o: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let cur = o;
+  for (const p of parts.slice(0, -1)) cur = cur[p] as Record<string, unknown>;
+  cur[parts[parts.length - 1]] = value;
+}
+
+function getPath(o: unknown, key: string): unknown {
+  return key.split('.').reduce<unknown>((cur, p) => (cur as Record<string, unknown>)[p], o);
+}
+
+export function planReload(running: Readonly<Config>, next: Readonly<Config>): ReloadPlan {
+  const changed = changedKeys(running, next);
+  const pendingRestart = changed.filter((k) => (RESTART_KEYS as readonly string[]).includes(k));
+  const effective = structuredClone(next) as Config;
+  for (const k of pendingRestart) setPath(effective as unknown as Record<string, unknown>, k, structuredClone(getPath(running, k)));
+  return { changed, pendingRestart, cameraRestart: changed.some((k) => k.startsWith('camera.')), effective };
+}
