@@ -68,7 +68,8 @@ export async function launchPhone(t: TestContext, opts: PhoneOptions = {}): Prom
     acceptDownloads: true,
     ...(opts.httpCredentials ? { httpCredentials: opts.httpCredentials } : {}),
     downloadsPath: downloadsDir,
-    timeout: 30000,
+    // Starting Chromium takes seconds on an idle machine and far longer on a busy one.
+    timeout: 60000,
   });
   t.after(async () => {
     await context.close().catch(() => {});
