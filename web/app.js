@@ -30,6 +30,14 @@
   var HIDDEN_RELEASE_MS = 15000;
   // Reconnect delays after consecutive failures; the last one repeats.
   var BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
+  // Verdicts on the picture are counted in status answers and in the server's frames,
+  // never in this page's own clock alone: a slow phone (or a slow Pi) answers and
+  // paints late, and that lateness must not read as a frozen or unplayable stream.
+  var FREEZE_POLLS = 4;          // status answers in a row: camera's picture changed, ours did not
+  var FREEZE_SECONDS = 5;        // ...while the camera made at least this many seconds of frames
+  var FREEZE_MIN_FRAMES = 8;     // ...and never fewer than this many
+  var FIRST_FRAME_POLLS = 3;     // status answers (frames flowing) before "no picture arrived" counts
+  var STATUS_LOST_AFTER = 2;     // failed status polls in a row before the server counts as gone
 
   // ---- small helpers -------------------------------------------------------------
   var store = {
@@ -80,7 +88,9 @@
   var lastStatus = null;
   var lastUptime = -1;
   var deadPolls = 0;
-  var stale = { key: '', same: 0, reconnects: 0, changes: 0, bytes: -1 };
+  var stale = { key: '', same: 0, reconnects: 0, moved: 0, bytes: -1, seq: -1, since: -1 };
+  var statusCount = 0;   // status answers so far (the page's own progress)
+  var statusFailures = 0; // failed status polls in a row
   var hiddenTimer = null;
   var stills = { url: null, blob: null, at: 0, count: 0 };
 
@@ -147,12 +157,25 @@
     }
     function onLoad() { if (g !== gen) return; done(); playing(); }
     function onError() { if (g !== gen) return; done(); probe(g, true); }
+    // Where the page and the server stood when this attempt began.
+    var startPolls = statusCount;
+    var startSeq = lastStatus ? lastStatus.frames.seq : -1;
     function noFrame() {
       if (g !== gen) return;
       // No frame yet. A viewer queued for a slot waits without an answer: keep waiting.
       if (lastStatus && lastStatus.slots.queued > 0) {
         showNotice('Waiting for a free stream slot…');
         t = setTimeout(noFrame, FIRST_FRAME_TIMEOUT_MS);
+        return;
+      }
+      // Only a browser that had its chances counts as failing: the page heard from the
+      // server several times meanwhile and the camera made frames. A page too slow to
+      // poll, or a camera not delivering, is not this browser's fault: wait on.
+      var polls = statusCount - startPolls;
+      var flowing = lastStatus && lastStatus.live && startSeq >= 0 && lastStatus.frames.seq > startSeq;
+      if (polls < FIRST_FRAME_POLLS || !flowing) {
+        if (startSeq < 0 && lastStatus) startSeq = lastStatus.frames.seq;
+        t = setTimeout(noFrame, STATUS_EVERY_MS);
         return;
       }
       done();
@@ -169,7 +192,8 @@
     strikes = 0;
     deadPolls = 0;
     stale.same = 0;
-    stale.changes = 0;
+    stale.moved = 0;
+    stale.since = -1; // this stream's frames are counted from its first status answer
     setState('live');
     hideNotice();
   }
@@ -274,9 +298,12 @@
 
   // A frozen picture while the camera delivers: the stream died without the <img>
   // noticing, or the browser shows only the first frame (some iOS Safari versions).
-  // Only counted while the server's newest JPEG keeps changing size (so its content
-  // changes): a still scene gives identical pixels and must not look frozen.
-  // Frozen for 4 polls: reconnect; still frozen after 2 reconnects: stills mode.
+  // Only counted while the server's newest JPEG keeps changing (new frame number and
+  // size, so new content): a still scene gives identical pixels and must not look
+  // frozen. Frozen = FREEZE_POLLS status answers in a row with a new camera picture
+  // and the same one on our screen, spanning FREEZE_SECONDS of the camera's own frames
+  // (its measured rate): a slow page polls late and so takes longer to judge, never
+  // less. Frozen: reconnect; still frozen after 2 reconnects: stills mode.
   var sample = document.createElement('canvas');
   sample.width = 64;
   sample.height = 48;
@@ -293,21 +320,28 @@
     }
   }
   function checkStale(s) {
-    var serverChanged = s.frames.bytes !== stale.bytes;
+    var serverChanged = s.frames.bytes !== stale.bytes && s.frames.seq > stale.seq;
     stale.bytes = s.frames.bytes;
+    stale.seq = s.frames.seq;
     if (!s.live || !(s.fps > 0) || img.naturalWidth === 0) return;
     var key = pictureKey();
-    if (key === '' || key !== stale.key) {
+    // The picture could not be read: no evidence either way.
+    if (key === '') return;
+    if (stale.since < 0) stale.since = s.frames.seq;
+    if (key !== stale.key) {
       stale.key = key;
       stale.same = 0;
+      stale.since = s.frames.seq;
       // A reconnect always brings one new picture; moving on after that is what counts.
-      if (++stale.changes >= 2) stale.reconnects = 0;
+      if (++stale.moved >= 2) stale.reconnects = 0;
       return;
     }
     if (!serverChanged) return;
     stale.same++;
-    if (stale.same < 4) return;
+    var missed = s.frames.seq - stale.since;
+    if (stale.same < FREEZE_POLLS || missed < Math.max(FREEZE_MIN_FRAMES, Math.ceil(s.fps * FREEZE_SECONDS))) return;
     stale.same = 0;
+    stale.since = s.frames.seq;
     if (stale.reconnects >= 2) {
       stale.reconnects = 0;
       store.set('fallback', 'snapshot');
@@ -407,6 +441,8 @@
   }
 
   function onStatus(s) {
+    statusCount++;
+    statusFailures = 0;
     var restarted = lastUptime >= 0 && s.uptimeSec < lastUptime;
     lastUptime = s.uptimeSec;
     lastStatus = s;
@@ -455,7 +491,10 @@
     fetchWithin('/api/status', STATUS_TIMEOUT_MS).then(function (res) {
       if (!res.ok) throw new Error('HTTP ' + res.status);
       return res.json();
-    }).then(onStatus, onStatusLost).then(function () {
+    }).then(onStatus, function () {
+      // One slow or lost answer is not an outage (a busy phone or Pi): two in a row are.
+      if (++statusFailures >= STATUS_LOST_AFTER) onStatusLost();
+    }).then(function () {
       setTimeout(pollStatus, STATUS_EVERY_MS);
     });
   }

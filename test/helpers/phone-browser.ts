@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core, dressed as a phone (390x844, touch),
 // with a fresh profile per launch. Page errors and console errors (a CSP violation is
 // one) are collected so a test can assert there were none.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +35,16 @@ export interface Phone {
 export interface PhoneOptions {
   javaScriptEnabled?: boolean;
   viewport?: { width: number; height: number };
+  /** Answer the server's Basic challenge as a person typing it into the login prompt would. */
+  httpCredentials?: { username: string; password: string };
+  /** A PEM certificate this phone trusts as if a CA had signed it (for server.tls tests). */
+  trustCert?: string;
+}
+
+/** Chromium's --ignore-certificate-errors-spki-list value for a PEM certificate: base64 sha256 of its public key. */
+function spkiHash(pemFile: string): string {
+  const der = new crypto.X509Certificate(fs.readFileSync(pemFile)).publicKey.export({ type: 'spki', format: 'der' });
+  return crypto.createHash('sha256').update(der).digest('base64');
 }
 
 /** Launch a phone-sized Chromium; it is closed and its profile removed when the test ends. */
@@ -46,15 +57,19 @@ export async function launchPhone(t: TestContext, opts: PhoneOptions = {}): Prom
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    // A trusted certificate rather than ignoreHTTPSErrors: the page runs as a proper
+    // secure origin, as on a phone that trusts the camera's certificate.
+    args: opts.trustCert ? [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${spkiHash(opts.trustCert)}`] : CHROMIUM_ARGS,
     viewport: opts.viewport ?? { width: 390, height: 844 },
     deviceScaleFactor: 2,
     isMobile: true,
     hasTouch: true,
     javaScriptEnabled: opts.javaScriptEnabled ?? true,
     acceptDownloads: true,
+    ...(opts.httpCredentials ? { httpCredentials: opts.httpCredentials } : {}),
     downloadsPath: downloadsDir,
-    timeout: 30000,
+    // Starting Chromium takes seconds on an idle machine and far longer on a busy one.
+    timeout: 60000,
   });
   t.after(async () => {
     await context.close().catch(() => {});
