@@ -3,6 +3,8 @@
 // scaled up, the JPEG is encoded by jpeg-js (pure JS). The fixed parts — background
 // and heading — are drawn once per size; each call copies them and adds the reason
 // and the time.
+import fs from 'node:fs';
+import Module from 'node:module';
 import type { Font } from 'js-pixel-fonts';
 import { NO_SIGNAL_MARK, withComment } from './no-signal-mark';
 
@@ -18,19 +20,39 @@ const CAP_ROWS = 7;
 interface Drawing {
   font: Font;
   renderPixels: typeof import('js-pixel-fonts').renderPixels;
-  encode: typeof import('jpeg-js').encode;
+  encode: (img: { data: Buffer; width: number; height: number }, quality: number) => Buffer;
   /** Widest glyph plus the one-column gap between glyphs. */
   advance: number;
 }
 let drawing: Drawing | undefined;
 
+/**
+ * jpeg-js's own encoder class, kept and reused. Its exported encode() builds a new
+ * encoder per call, and that constructor fills two 65535-entry lookup tables with
+ * small arrays: ~250 ms of CPU and garbage for every picture, even an 8x8 one, where
+ * the encode itself takes a few ms. The class is not exported, so the module is
+ * compiled once more with an export of it added; the encoder code is jpeg-js's, as is.
+ */
+function jpegJsEncoder(): new (quality: number) => { encode(img: { data: Buffer; width: number; height: number }, quality: number): Buffer } {
+  const file = require.resolve('jpeg-js/lib/encoder');
+  const m = new Module(file, module);
+  m.filename = file;
+  (m as Module & { _compile(src: string, file: string): void })._compile(`${fs.readFileSync(file, 'utf8')}\nmodule.exports = JPEGEncoder;\n`, file);
+  return m.exports;
+}
+
 /** Font and encoder, loaded on first use: a camera that never fails never pays for them. */
 function tools(): Drawing {
   if (drawing) return drawing;
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pf = require('js-pixel-fonts') as typeof import('js-pixel-fonts');
-  const encode = require('jpeg-js/lib/encoder') as typeof import('jpeg-js').encode;
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  const Encoder = jpegJsEncoder();
+  const encoders = new Map<number, InstanceType<typeof Encoder>>();
+  const encode: Drawing['encode'] = (img, quality) => {
+    let e = encoders.get(quality);
+    if (!e) encoders.set(quality, (e = new Encoder(quality)));
+    return e.encode(img, quality);
+  };
   const font = pf.fonts.sevenPlus;
   const advance = Math.max(...Object.values(font.glyphs).map((g) => Math.max(...g.pixels.map((r) => r.length)))) + 1;
   drawing = { font, renderPixels: pf.renderPixels, encode, advance };
@@ -68,7 +90,7 @@ export function drawNoSignal(width: number, height: number, quality: number, rea
     .slice(0, layout.reason.maxLines)
     .forEach((line, i) => drawText(img, width, height, line, layout.x, layout.reason.baseline + i * layout.reason.lineStep, layout.reason.px, REASON));
   drawText(img, width, height, timeText(at), layout.x, layout.time.baseline, layout.time.px, TIME);
-  const jpeg = tools().encode({ data: img, width, height }, quality).data;
+  const jpeg = tools().encode({ data: img, width, height }, quality);
   return withComment(jpeg, NO_SIGNAL_MARK);
 }
 

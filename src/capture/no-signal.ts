@@ -19,8 +19,8 @@ export { noSignalLayout, timeText, wrap } from './no-signal-draw';
 
 export type NoSignalRender = (reason: string, at: Date) => Promise<Buffer>;
 
-/** The worker ends after this long without a request, ms. */
-const WORKER_IDLE_MS = 15000;
+/** The worker ends after this long without a request, ms: long enough that a flapping camera keeps it (and its ~0.5 s of start-up CPU) warm. */
+const WORKER_IDLE_MS = 5 * 60 * 1000;
 
 interface Running {
   worker: Worker;
@@ -40,11 +40,11 @@ export function noSignalRenderer(width: number, height: number, quality = 70): N
       for (const p of r.pending.values()) p.reject(err);
       r.pending.clear();
     };
-    r.worker.unref(); // never keeps the process alive
     r.worker.on('message', (m: NoSignalReply) => {
       const p = r.pending.get(m.id);
       if (!p) return;
       r.pending.delete(m.id);
+      if (r.pending.size === 0) r.worker.unref();
       if ('error' in m) p.reject(new Error(m.error));
       else p.resolve(Buffer.from(m.jpeg.buffer, m.jpeg.byteOffset, m.jpeg.byteLength));
     });
@@ -69,6 +69,8 @@ export function noSignalRenderer(width: number, height: number, quality = 70): N
     const req: NoSignalRequest = { id, width, height, quality, reason, at: at.getTime() };
     return new Promise<Buffer>((resolve, reject) => {
       r.pending.set(id, { resolve, reject });
+      // Alive while a picture is being drawn; idle, it never keeps the process running.
+      r.worker.ref();
       r.worker.postMessage(req);
     });
   };
