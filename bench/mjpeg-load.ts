@@ -1,7 +1,8 @@
 // The load generator for bench/fanout.ts, run as its own process on its own core:
 // N viewers read /stream and count whole parts, timing the gap between them.
 //   node dist/bench/mjpeg-load.js URL VIEWERS WARMUP_MS MEASURE_MS
-// Prints one JSON line: per-viewer frames and gap percentiles over the measure window.
+// Prints one JSON line: per-viewer frames and gap percentiles over the measure window,
+// then disconnects and exits when its stdin closes.
 import http from 'node:http';
 
 const [url, viewersArg, warmArg, measureArg] = process.argv.slice(2);
@@ -75,13 +76,18 @@ setTimeout(() => {
   process.stdout.write(JSON.stringify({ event: 'measuring' }) + '\n');
   setTimeout(() => {
     measuring = false;
-    for (const r of reqs) r.destroy();
     const pct = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] : NaN);
     const out = stats.map((s) => {
       const g = [...s.gaps].sort((a, b) => a - b);
       return { status: s.status, fps: (s.frames * 1000) / measureMs, frames: s.frames, gapP50: pct(g, 50), gapP99: pct(g, 99) };
     });
     process.stdout.write(JSON.stringify({ event: 'done', viewers: out }) + '\n');
-    process.exit(0);
+    // Keep the connections until stdin closes (at once when it is /dev/null): the bench
+    // reads the server's CPU first, before any of its per-client threads end.
+    process.stdin.on('close', () => {
+      for (const r of reqs) r.destroy();
+      process.exit(0);
+    });
+    process.stdin.resume();
   }, measureMs);
 }, warmupMs);

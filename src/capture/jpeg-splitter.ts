@@ -13,6 +13,14 @@
 // A marker other than RSTn inside the entropy data (progressive JPEGs have several
 // scans) sends us back to walking segments. An SOI in the middle of a frame means the
 // producer restarted mid-frame: the partial frame is dropped and the new one begins.
+//
+// Copies (issue 14, this runs for every chunk of every frame): a chunk is scanned where
+// it lies, and a frame that lies wholly inside one chunk is handed on as a view into it,
+// without a copy. Only the unfinished frame at a chunk's end is kept, in a buffer of our
+// own with room to grow, and the following chunks are appended to it: every byte is
+// copied at most about twice, however small the chunks, instead of the whole partial
+// frame again on every chunk. Bytes already handed on in a frame are never written
+// again (the sink may keep the frame): when the buffer is full, a new one is taken.
 
 export interface SplitterStats {
   frames: number;
@@ -20,7 +28,13 @@ export interface SplitterStats {
   skippedBytes: number;
   /** Frames started but abandoned (truncated, malformed, or over maxFrameBytes). */
   droppedFrames: number;
+  /** Bytes copied to keep unfinished frames across chunks (0 when every frame fits in a chunk). */
+  copiedBytes: number;
 }
+
+const EMPTY = Buffer.alloc(0);
+/** Smallest buffer taken for an unfinished frame: a 640x480 camera JPEG fits. */
+const MIN_KEEP = 64 * 1024;
 
 const enum State {
   Seek, // looking for FFD8
@@ -29,13 +43,17 @@ const enum State {
 }
 
 export class JpegSplitter {
-  private buf: Buffer = Buffer.alloc(0);
+  /** What is being scanned: a borrowed chunk, or our own buffer (see `owned`). Valid bytes: [0, len). */
+  private buf: Buffer = EMPTY;
+  private len = 0;
+  /** buf is ours, with room after len to append chunks into. */
+  private owned = false;
   private state = State.Seek;
   /** Start of the current frame in buf (valid unless Seek). */
   private start = 0;
   /** Scan position in buf. */
   private pos = 0;
-  readonly stats: SplitterStats = { frames: 0, skippedBytes: 0, droppedFrames: 0 };
+  readonly stats: SplitterStats = { frames: 0, skippedBytes: 0, droppedFrames: 0, copiedBytes: 0 };
 
   constructor(
     private readonly onFrame: (jpeg: Buffer) => void,
@@ -45,7 +63,13 @@ export class JpegSplitter {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    if (this.len === 0) {
+      this.buf = chunk; // nothing kept: scan the chunk where it is
+      this.len = chunk.length;
+      this.owned = false;
+    } else {
+      this.append(chunk);
+    }
     this.scan();
     this.compact();
   }
@@ -53,8 +77,10 @@ export class JpegSplitter {
   /** Forget any partial frame (the producer restarted). */
   reset(): void {
     if (this.state !== State.Seek) this.stats.droppedFrames++;
-    this.stats.skippedBytes += this.buf.length - (this.state === State.Seek ? this.pos : this.start);
-    this.buf = Buffer.alloc(0);
+    this.stats.skippedBytes += this.len - (this.state === State.Seek ? this.pos : this.start);
+    this.buf = EMPTY;
+    this.len = 0;
+    this.owned = false;
     this.state = State.Seek;
     this.start = 0;
     this.pos = 0;
@@ -62,11 +88,12 @@ export class JpegSplitter {
 
   /** Bytes held waiting for the rest of a frame. */
   get pending(): number {
-    return this.buf.length - (this.state === State.Seek ? this.pos : this.start);
+    return this.len - (this.state === State.Seek ? this.pos : this.start);
   }
 
   private scan(): void {
-    const b = this.buf;
+    // Only the valid bytes: an owned buffer has spare room after them.
+    const b = this.len === this.buf.length ? this.buf : this.buf.subarray(0, this.len);
     for (;;) {
       if (this.state === State.Seek) {
         const i = b.indexOf(0xff, this.pos);
@@ -175,19 +202,35 @@ export class JpegSplitter {
     this.state = State.Segments;
   }
 
-  /** Drop consumed bytes so the buffer holds only the frame in progress. */
-  private compact(): void {
-    const keepFrom = this.state === State.Seek ? this.pos : this.start;
-    if (keepFrom === 0) return;
-    if (keepFrom >= this.buf.length) {
-      this.buf = Buffer.alloc(0);
-      this.pos -= keepFrom;
-      this.start = 0;
+  /** Add a chunk after the kept bytes: into the room left in our buffer, else into a new one. */
+  private append(chunk: Buffer): void {
+    if (this.owned && this.buf.length - this.len >= chunk.length) {
+      chunk.copy(this.buf, this.len);
+      this.len += chunk.length;
+      this.stats.copiedBytes += chunk.length;
       return;
     }
-    // subarray, not copy: emitted frames may share the old Buffer and must stay intact.
-    this.buf = this.buf.subarray(keepFrom);
+    const keepFrom = this.state === State.Seek ? this.pos : this.start;
+    const kept = this.len - keepFrom;
+    const next = Buffer.allocUnsafe(Math.max(MIN_KEEP, 2 * (kept + chunk.length)));
+    this.buf.copy(next, 0, keepFrom, this.len);
+    chunk.copy(next, kept);
+    this.stats.copiedBytes += kept + chunk.length;
+    this.buf = next;
+    this.len = kept + chunk.length;
+    this.owned = true;
     this.pos -= keepFrom;
     this.start -= keepFrom;
+  }
+
+  /** Forget consumed bytes: none left means the next chunk is scanned in place. */
+  private compact(): void {
+    const keepFrom = this.state === State.Seek ? this.pos : this.start;
+    if (keepFrom < this.len) return; // an unfinished frame (or a trailing 0xFF): kept where it is until the next chunk
+    this.buf = EMPTY;
+    this.len = 0;
+    this.owned = false;
+    this.pos -= keepFrom;
+    this.start = 0;
   }
 }

@@ -1,66 +1,77 @@
-// The "NO SIGNAL" picture viewers see while the camera is down: dark grey, the
-// reason and the time, drawn and encoded by OpenCV. Rendered at most once a second
-// (the supervisor publishes it at ~1 fps), so its cost does not matter.
+// The "NO SIGNAL" picture viewers see while the camera is down: dark grey, the reason
+// and the time (no-signal-draw.ts). It is drawn without OpenCV, so the passthrough
+// cameras (libcamera, USB MJPEG, relay, files) never load OpenCV's ~100 MB of shared
+// libraries, not even when the camera fails (issue 14).
+//
+// The drawing runs in a worker thread, started at the first NO SIGNAL and ended after
+// a while without one (the camera is back), so a pure-JS JPEG encode never blocks the
+// event loop and costs no memory while the camera is fine. The supervisor asks for
+// one picture at a time, about once a second.
 //
 // It carries a JPEG comment (COM segment) "camstream:no-signal" so tools and tests can
-// tell it from a camera frame without decoding it.
-import type { Mat } from '@u4/opencv4nodejs';
-import { cv } from './cv';
+// tell it from a camera frame without decoding it (no-signal-mark.ts).
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { NoSignalReply, NoSignalRequest } from './no-signal-worker';
 
-export const NO_SIGNAL_MARK = 'camstream:no-signal';
+export { isNoSignal, NO_SIGNAL_MARK, withComment } from './no-signal-mark';
+export { noSignalLayout, timeText, wrap } from './no-signal-draw';
 
 export type NoSignalRender = (reason: string, at: Date) => Promise<Buffer>;
 
+/** The worker ends after this long without a request, ms: long enough that a flapping camera keeps it (and its ~0.5 s of start-up CPU) warm. */
+const WORKER_IDLE_MS = 5 * 60 * 1000;
+
+interface Running {
+  worker: Worker;
+  pending: Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>;
+}
+
 export function noSignalRenderer(width: number, height: number, quality = 70): NoSignalRender {
-  let base: Mat | null = null;
-  return async (reason, at) => {
-    const o = cv();
-    base ??= new o.Mat(height, width, o.CV_8UC3, [40, 40, 40]);
-    const img = base.copy();
-    const scale = Math.max(0.35, Math.min(width / 640, height / 480));
-    const thick = Math.max(1, Math.round(2 * scale));
-    const white = new o.Vec3(235, 235, 235);
-    const grey = new o.Vec3(170, 170, 170);
-    const x = Math.round(16 * scale);
-    img.putText('NO SIGNAL', new o.Point2(x, Math.round(height * 0.3)), o.FONT_HERSHEY_SIMPLEX, 1.6 * scale, new o.Vec3(60, 60, 230), Math.max(2, thick + 1));
-    // Long reasons (stderr lines) are wrapped to the frame width.
-    const perLine = Math.max(10, Math.floor(width / (11 * scale)));
-    const lines = wrap(reason, perLine).slice(0, 4);
-    lines.forEach((line, i) => {
-      img.putText(line, new o.Point2(x, Math.round(height * 0.45 + i * 26 * scale)), o.FONT_HERSHEY_SIMPLEX, 0.55 * scale, white, Math.max(1, thick - 1));
+  let running: Running | null = null;
+  let idle: NodeJS.Timeout | null = null;
+  let nextId = 1;
+
+  const start = (): Running => {
+    const r: Running = { worker: new Worker(path.join(__dirname, 'no-signal-worker.js')), pending: new Map() };
+    // A worker that failed or exited answers nothing more: its callers get the error.
+    const fail = (err: Error) => {
+      if (running === r) running = null;
+      for (const p of r.pending.values()) p.reject(err);
+      r.pending.clear();
+    };
+    r.worker.on('message', (m: NoSignalReply) => {
+      const p = r.pending.get(m.id);
+      if (!p) return;
+      r.pending.delete(m.id);
+      if (r.pending.size === 0) r.worker.unref();
+      if ('error' in m) p.reject(new Error(m.error));
+      else p.resolve(Buffer.from(m.jpeg.buffer, m.jpeg.byteOffset, m.jpeg.byteLength));
     });
-    const time = at.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
-    img.putText(time, new o.Point2(x, Math.round(height * 0.9)), o.FONT_HERSHEY_SIMPLEX, 0.7 * scale, grey, Math.max(1, thick - 1));
-    const jpeg = await o.imencodeAsync('.jpg', img, [o.IMWRITE_JPEG_QUALITY, quality]);
-    return withComment(jpeg, NO_SIGNAL_MARK);
+    r.worker.on('error', fail);
+    r.worker.on('exit', (code) => fail(new Error(`the NO SIGNAL worker exited (${code})`)));
+    return r;
   };
-}
 
-function wrap(text: string, width: number): string[] {
-  // A single over-long word (a path, a URL) is cut rather than run off the picture.
-  const words = text.replace(/\s+/g, ' ').trim().split(' ').flatMap((w) => w.match(new RegExp(`.{1,${width}}`, 'g')) ?? []);
-  const out: string[] = [];
-  let line = '';
-  for (const w of words) {
-    if (line && line.length + 1 + w.length > width) {
-      out.push(line);
-      line = w;
-    } else line = line ? `${line} ${w}` : w;
-  }
-  if (line) out.push(line);
-  return out;
-}
-
-/** Insert a COM segment right after SOI. */
-export function withComment(jpeg: Buffer, text: string): Buffer {
-  const body = Buffer.from(text, 'latin1');
-  const seg = Buffer.alloc(4);
-  seg.writeUInt16BE(0xfffe, 0);
-  seg.writeUInt16BE(body.length + 2, 2);
-  return Buffer.concat([jpeg.subarray(0, 2), seg, body, jpeg.subarray(2)]);
-}
-
-/** Is this one of our NO SIGNAL pictures? */
-export function isNoSignal(jpeg: Buffer): boolean {
-  return jpeg.length > 4 && jpeg[2] === 0xff && jpeg[3] === 0xfe && jpeg.includes(NO_SIGNAL_MARK, 4, 'latin1');
+  return (reason, at) => {
+    const r = (running ??= start());
+    if (idle) clearTimeout(idle);
+    idle = setTimeout(() => {
+      idle = null;
+      // The camera is back: free the worker's memory. A later request starts a new one.
+      if (running && running.pending.size === 0) {
+        void running.worker.terminate();
+        running = null;
+      }
+    }, WORKER_IDLE_MS);
+    idle.unref();
+    const id = nextId++;
+    const req: NoSignalRequest = { id, width, height, quality, reason, at: at.getTime() };
+    return new Promise<Buffer>((resolve, reject) => {
+      r.pending.set(id, { resolve, reject });
+      // Alive while a picture is being drawn; idle, it never keeps the process running.
+      r.worker.ref();
+      r.worker.postMessage(req);
+    });
+  };
 }

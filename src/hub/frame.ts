@@ -15,9 +15,9 @@ export interface Frame {
   readonly seq: number;
   /** Wall-clock ms when the source delivered it. */
   readonly capturedAt: number;
-  /** The JPEG alone (snapshots). A view into `wire`. */
+  /** The JPEG alone (snapshots). A view into `wire` once that is built. */
   readonly jpeg: Buffer;
-  /** Part headers + JPEG + the next boundary, for /stream. */
+  /** Part headers + JPEG + the next boundary, for /stream; built on first use. */
   readonly wire: Buffer;
   readonly width: number;
   readonly height: number;
@@ -31,19 +31,41 @@ export const STREAM_CONTENT_TYPE = `multipart/x-mixed-replace; boundary=${BOUNDA
 export const STREAM_PREAMBLE = Buffer.from(`--${BOUNDARY}\r\n`);
 const TAIL = Buffer.from(`\r\n--${BOUNDARY}\r\n`);
 
+/**
+ * The wire Buffer is built on first use, i.e. when the first viewer is sent the frame:
+ * with nobody watching (a Pi's usual state) a frame costs no copy and no header
+ * formatting (issue 14). Once built, `jpeg` becomes a view into it, so the source's
+ * Buffer (possibly a view into a larger pipe chunk) is let go.
+ */
+class HubFrame implements Frame {
+  private wireBuf: Buffer | null = null;
+  constructor(
+    readonly seq: number,
+    private jpegBuf: Buffer,
+    readonly capturedAt: number,
+    readonly width: number,
+    readonly height: number,
+    readonly live: boolean,
+  ) {}
+
+  get jpeg(): Buffer {
+    return this.jpegBuf;
+  }
+
+  get wire(): Buffer {
+    if (this.wireBuf) return this.wireBuf;
+    const jpeg = this.jpegBuf;
+    const ts = (this.capturedAt / 1000).toFixed(6);
+    const head = Buffer.from(`Content-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\nX-Timestamp: ${ts}\r\n\r\n`, 'latin1');
+    const wire = Buffer.concat([head, jpeg, TAIL], head.length + jpeg.length + TAIL.length);
+    this.wireBuf = wire;
+    this.jpegBuf = wire.subarray(head.length, head.length + jpeg.length);
+    return wire;
+  }
+}
+
 export function buildFrame(seq: number, jpeg: Buffer, capturedAt: number, width: number, height: number, live: boolean): Frame {
-  const ts = (capturedAt / 1000).toFixed(6);
-  const head = Buffer.from(`Content-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\nX-Timestamp: ${ts}\r\n\r\n`, 'latin1');
-  const wire = Buffer.concat([head, jpeg, TAIL], head.length + jpeg.length + TAIL.length);
-  return {
-    seq,
-    capturedAt,
-    jpeg: wire.subarray(head.length, head.length + jpeg.length),
-    wire,
-    width,
-    height,
-    live,
-  };
+  return new HubFrame(seq, jpeg, capturedAt, width, height, live);
 }
 
 /** Width and height from a baseline or progressive JPEG's SOF marker; undefined if not found. */

@@ -29,6 +29,9 @@ export interface MetricsOptions {
 
 const STATES: SourceState[] = ['starting', 'live', 'offline', 'idle', 'stopped'];
 
+/** How often event-loop lag is sampled for nodejs_eventloop_lag_*, ms. */
+export const LAG_SAMPLE_MS = 1000;
+
 /** Upper bounds in seconds: a Pi 4 encodes 640x480 in ~5–15 ms, a Pi Zero 1080p in ~100+ ms. */
 export const ENCODE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64];
 
@@ -120,7 +123,10 @@ export class CamstreamMetrics {
       },
     });
 
-    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+    // prom-client samples event-loop lag every 10 ms by default: 100 wake-ups a second,
+    // more than the camera's own, which a Pi with no viewer pays for nothing (issue 14).
+    // Once a second still shows a blocked loop.
+    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
   }
 
   /** One encode took `ms` milliseconds. */

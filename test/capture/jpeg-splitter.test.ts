@@ -138,3 +138,20 @@ test('reset() forgets a partial frame', () => {
   assert.equal(frames.length, 1);
   assert.ok(frames[0].equals(reference[1]));
 });
+
+test('copies: none when every chunk holds whole frames; at most ~2 per byte however small the chunks; kept frames stay intact', () => {
+  // One frame per chunk (a pipe that delivers frame by frame): handed on as views, no copy.
+  const whole = split(reference.map((f) => Buffer.from(f)));
+  assert.equal(whole.frames.length, reference.length);
+  assert.equal(whole.splitter.stats.copiedBytes, 0);
+
+  // 1 KB chunks: re-concatenating the partial frame on every chunk would copy each
+  // frame ~(size/1 KB)/2 times over; appending copies each byte about once.
+  const frames: Buffer[] = [];
+  const splitter = new JpegSplitter((f) => frames.push(f)); // kept as given, not copied
+  for (let i = 0; i < capture.length; i += 1024) splitter.push(Buffer.from(capture.subarray(i, i + 1024)));
+  assert.equal(frames.length, reference.length);
+  // Every frame handed on earlier is still the same bytes after all later chunks.
+  frames.forEach((f, i) => assert.ok(f.equals(reference[i]), `frame ${i} changed after it was handed on`));
+  assert.ok(splitter.stats.copiedBytes <= 2.5 * capture.length, `copied ${splitter.stats.copiedBytes} bytes for a ${capture.length}-byte stream`);
+});

@@ -1,0 +1,34 @@
+// Issue 14: a Pi with the camera on and nobody watching should cost little more than
+// the camera's own frames. Each time the server's main thread sleeps and is woken
+// costs CPU (on a Pi Zero, and on a busy machine, far more than the work done), so
+// the count of its voluntary context switches is the measure: about one per frame
+// plus the few housekeeping timers. prom-client's default event-loop lag sampling
+// alone woke it 100 times a second. A count, not a time: it holds on a busy machine.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import { waitFor, writeConfig } from '../helpers/camstream';
+import { makeJpegFolder } from '../helpers/jpeg-fixtures';
+import { spawnServe } from '../helpers/serve-child';
+
+const FPS = 10;
+
+function wakeups(pid: number): number {
+  const m = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'));
+  return Number(m![1]);
+}
+
+test(`camera on (files at ${FPS} fps), no viewer, metrics on: the main thread wakes about once per frame, not 100 times a second`, async (t) => {
+  const dir = makeJpegFolder(5, 320, 240);
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const { child, output } = spawnServe(t, writeConfig({ camera: { source: 'files', dir, fps: FPS }, metrics: { enabled: true } }));
+  await waitFor(() => /"state":"live"/.test(output()), 30000, 'the camera to be live');
+  await new Promise((r) => setTimeout(r, 1000)); // past start-up
+  const w0 = wakeups(child.pid!);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 5000));
+  const perSecond = (wakeups(child.pid!) - w0) / ((performance.now() - t0) / 1000);
+  // FPS frames + the supervisor's 4 checks + the viewers' stall check + lag sampling ≈ 16.
+  assert.ok(perSecond < FPS + 15, `${perSecond.toFixed(1)} wake-ups a second at ${FPS} fps`);
+  assert.ok(perSecond >= FPS * 0.5, `${perSecond.toFixed(1)} wake-ups a second: fewer than the frames, so this counts the wrong thing`);
+});
