@@ -21,8 +21,9 @@ if ! command -v node >/dev/null 2>&1; then
   pkgs+=(nodejs npm libnode-dev)
 fi
 if [ "$want_test" = 1 ]; then
-  # openssl: TLS tests make a throwaway certificate; bsdutils: `script` gives hash-password a pty
-  pkgs+=(ffmpeg curl iproute2 procps chromium systemd-container debootstrap util-linux vlc-bin vlc-plugin-base ansible openssh-client openssl bsdutils)
+  # openssl: TLS tests make a throwaway certificate; bsdutils: `script` gives hash-password a pty;
+  # faketime: the clock-jump test moves the wall clock of a running camstream (libfaketime)
+  pkgs+=(ffmpeg curl iproute2 procps chromium systemd-container debootstrap util-linux vlc-bin vlc-plugin-base ansible openssh-client openssl bsdutils faketime)
 fi
 
 missing=()

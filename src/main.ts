@@ -19,6 +19,7 @@ import { startHeartbeat } from './platform/service-heartbeat';
 import { checkFdLimit } from './platform/fd-limit';
 import { CamstreamMetrics } from './metrics/metrics';
 import { instrumentSource } from './metrics/instrument-source';
+import { monotonicNow } from './clock';
 
 export interface Camstream {
   readonly port: number;
@@ -75,7 +76,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
     idleTimeoutMs: cam.idle === 'stop' ? cam.idleTimeoutMs : undefined,
   });
 
-  const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: Date.now(), version: VERSION, metrics };
+  const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: monotonicNow(), version: VERSION, metrics };
   viewers.start();
   const server = await listen(createApp(deps), config.server, log.child({ module: 'server' }));
   // The camera starts after the port is open, so /healthz and /api/status can

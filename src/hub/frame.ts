@@ -13,8 +13,10 @@
 
 export interface Frame {
   readonly seq: number;
-  /** Wall-clock ms when the source delivered it. */
+  /** Wall-clock ms when the source delivered it: for people (X-Timestamp, /api/status). */
   readonly capturedAt: number;
+  /** Monotonic ms when the source delivered it: for ages (live?, watchdog), immune to clock jumps. */
+  readonly monoAt: number;
   /** The JPEG alone (snapshots). A view into `wire`. */
   readonly jpeg: Buffer;
   /** Part headers + JPEG + the next boundary, for /stream. */
@@ -31,13 +33,14 @@ export const STREAM_CONTENT_TYPE = `multipart/x-mixed-replace; boundary=${BOUNDA
 export const STREAM_PREAMBLE = Buffer.from(`--${BOUNDARY}\r\n`);
 const TAIL = Buffer.from(`\r\n--${BOUNDARY}\r\n`);
 
-export function buildFrame(seq: number, jpeg: Buffer, capturedAt: number, width: number, height: number, live: boolean): Frame {
+export function buildFrame(seq: number, jpeg: Buffer, capturedAt: number, width: number, height: number, live: boolean, monoAt: number): Frame {
   const ts = (capturedAt / 1000).toFixed(6);
   const head = Buffer.from(`Content-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\nX-Timestamp: ${ts}\r\n\r\n`, 'latin1');
   const wire = Buffer.concat([head, jpeg, TAIL], head.length + jpeg.length + TAIL.length);
   return {
     seq,
     capturedAt,
+    monoAt,
     jpeg: wire.subarray(head.length, head.length + jpeg.length),
     wire,
     width,

@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import type { Frame } from './frame';
 import { RateMeter } from './rate';
+import { monotonicNow } from '../clock';
 
 export interface ViewerOptions {
   id: number;
@@ -45,7 +46,7 @@ export class Viewer {
     this.address = opts.address;
     this.socket = opts.socket;
     this.maxFps = opts.maxFps;
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? monotonicNow;
     this.startedAt = this.now();
     this.creditAt = this.startedAt;
     this.socket.on('drain', this.onDrain);

@@ -13,7 +13,7 @@ const jpeg = (w: number, h: number, v = 100) => {
 
 test('a frame is headers + JPEG + the next boundary, in one Buffer; jpeg is a view into it', () => {
   const j = jpeg(64, 48);
-  const f = buildFrame(7, j, 1_700_000_000_123, 64, 48, true);
+  const f = buildFrame(7, j, 1_700_000_000_123, 64, 48, true, 5);
   const text = f.wire.toString('latin1');
   assert.ok(text.startsWith(`Content-Type: image/jpeg\r\nContent-Length: ${j.length}\r\nX-Timestamp: 1700000000.123000\r\n\r\n`));
   assert.ok(text.endsWith(`\r\n--${BOUNDARY}\r\n`));
