@@ -14,6 +14,7 @@ export function instrumentSource(source: FrameSource, metrics: CamstreamMetrics)
         sink.frame(jpeg, info);
       },
       fail: (err: Error) => sink.fail(err),
+      switched: () => sink.switched?.(),
     });
   return new Proxy(source, {
     get(target, prop) {

@@ -1,6 +1,7 @@
 // source=auto: what it picks on a machine with a Pi camera (stand-in rpicam-vid that
 // lists one), with the camera stack but no camera, and with nothing at all — and that
-// the choice and the reason reach the log and /api/status.
+// the choice and the reason reach the log and /api/status; and that a camera appearing
+// after start-up is switched to without dropping the viewer.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { chooseCamera, parseCameraList } from '../../src/capture/auto';
 import { getJson, capturingLogger, waitFor } from '../helpers/camstream';
 import { startCameraServer } from '../helpers/camera-server';
 import { standin, SYSTEM_PATH } from '../helpers/standin';
+import { fixture } from '../helpers/fixture-files';
 import { watchStream } from '../helpers/stream-watcher';
 
 function emptyDir(): string {
@@ -73,5 +75,30 @@ test('auto with a Pi camera streams from rpicam-vid', async (t) => {
   const st = await getJson(`${base}/api/status`);
   assert.equal(st.source.selected, 'libcamera: rpicam-vid --list-cameras found imx708');
   assert.match(st.source.description, /^auto → libcamera rpicam-vid 320x240@10/);
+  assert.deepEqual(s.runs('rpicam-vid'), ['--list-cameras', '-t 0 -n --codec mjpeg --width 320 --height 240 --framerate 10 -q 75 --flush -o -']);
+});
+
+test('auto on the test pattern switches to rpicam-vid put on PATH after start; the viewer gets its frames on the same connection', async (t) => {
+  const s = standin(t, ['pi']);
+  // PATH holds an empty folder at start; the stand-in rpicam-vid is put there later.
+  const bin = emptyDir();
+  const env = { PATH: [bin, SYSTEM_PATH].join(path.delimiter), STANDIN_STATE: s.state };
+  const { base } = await startCameraServer(t, { camera: { width: 320, height: 240, fps: 10 } }, { env, devDir: emptyDir() });
+  const w = await watchStream(`${base}/stream`);
+  t.after(() => w.close());
+  // ffmpeg (behind the stand-in) marks its JPEGs with a "Lavc" comment; OpenCV's test pattern does not.
+  const fromCamera = (p: { body: Buffer }) => p.body.includes('Lavc');
+  await waitFor(() => w.parts.filter((p) => !p.noSignal).length >= 3, 10000, '3 test pattern frames');
+  assert.equal(w.parts.some(fromCamera), false);
+  assert.match((await getJson(`${base}/api/status`)).source.selected, /^testpattern: /);
+
+  fs.symlinkSync(fixture(path.join('standin', 'pi', 'rpicam-vid')), path.join(bin, 'rpicam-vid'));
+  await waitFor(() => w.parts.filter(fromCamera).length >= 5, 40000, "5 frames from the late camera on the viewer's connection");
+  assert.equal(w.ended, false, 'the viewer stayed connected');
+  const st = await getJson(`${base}/api/status`);
+  assert.equal(st.source.state, 'live');
+  assert.equal(st.source.selected, 'libcamera: rpicam-vid --list-cameras found imx708');
+  assert.match(st.source.description, /^auto → libcamera rpicam-vid 320x240@10/);
+  assert.equal(st.viewers.length, 1);
   assert.deepEqual(s.runs('rpicam-vid'), ['--list-cameras', '-t 0 -n --codec mjpeg --width 320 --height 240 --framerate 10 -q 75 --flush -o -']);
 });
