@@ -31,6 +31,8 @@ export interface AutoOptions {
   sysDir?: string;
   /** While showing the test pattern, how often PATH and devDir are looked at again, ms (default 5000). */
   rescanMs?: number;
+  /** Does this video node deliver a frame? Default: open it with OpenCV and read one. */
+  probe?: (device: string) => Promise<boolean>;
 }
 
 /** Pi-internal V4L2 nodes that are not cameras (codec, ISP, decoder, CSI front end). */
@@ -101,7 +103,7 @@ export async function chooseCamera(opts: AutoOptions): Promise<Choice> {
       notes.push(`${dev} is ${name}, not a camera`);
       continue;
     }
-    if (await canCapture(dev)) return { kind: 'opencv', device: dev, reason: `${notes.join('; ')}; ${dev}${name ? ` (${name})` : ''} delivers frames` };
+    if (await (opts.probe ?? canCapture)(dev)) return { kind: 'opencv', device: dev, reason: `${notes.join('; ')}; ${dev}${name ? ` (${name})` : ''} delivers frames` };
     notes.push(`${dev}${name ? ` (${name})` : ''} gives no frame`);
   }
   if (devices.length === 0) notes.push(`no ${path.join(devDir, 'video*')} device`);
