@@ -136,6 +136,7 @@ async function main(): Promise<void> {
   const pid = server.pid!;
   const procs: ChildProcess[] = [server];
   const logCounts = new Map<string, number>();
+  const logExample = new Map<string, string>();
   let lastLines: string[] = [];
   let port = 0;
   let buf = '';
@@ -147,7 +148,11 @@ async function main(): Promise<void> {
       lastLines = [...lastLines.slice(-20), l];
       const m = /"level":(\d+).*"msg":"([^"]*)"/.exec(l);
       if (!port) port = Number(/"port":(\d+)[^\n]*"msg":"listening"/.exec(l)?.[1] ?? 0);
-      if (m && Number(m[1]) >= 40) logCounts.set(`${m[1] === '40' ? 'warn' : 'error'} ${m[2]}`, (logCounts.get(`${m[1] === '40' ? 'warn' : 'error'} ${m[2]}`) ?? 0) + 1);
+      if (m && Number(m[1]) >= 40) {
+        const key = `${m[1] === '40' ? 'warn' : 'error'} ${m[2]}`;
+        logCounts.set(key, (logCounts.get(key) ?? 0) + 1);
+        if (!logExample.has(key)) logExample.set(key, l.slice(0, 400));
+      }
     }
   });
   let stderr = '';
@@ -311,6 +316,7 @@ async function main(): Promise<void> {
     console.log(`  snapshots ${l.snapshots.ok} ok / ${l.snapshots.failed} failed; status ${l.status.ok} ok / ${l.status.failed} failed; metrics scrapes ${samples.length + 2}`);
     console.log(`  floods: ${floods.length}${floods.length ? `: ${floods.join('; ')}` : ''}`);
     console.log(`  warnings/errors logged: ${[...logCounts].map(([k, n]) => `${n}× ${k}`).join('; ') || 'none'}`);
+    for (const [k, line] of logExample) console.log(`    first "${k}": ${line}`);
     console.log(`  growth per hour (least squares):  RSS ${rssH.toFixed(2)} MB/h, heap ${heapH.toFixed(2)} MB/h, fds ${fit((s) => s.fds).toFixed(2)}/h, handles ${fit((s) => s.handles).toFixed(2)}/h, timers ${fit((s) => s.timers).toFixed(2)}/h`);
     console.log(`  growth per hour of the per-minute lows (after GC): RSS ${(fitFloor((s) => s.rss) / MB).toFixed(2)} MB/h, heap ${(fitFloor((s) => s.heap) / MB).toFixed(2)} MB/h`);
     const range = (pick: (s: Sample) => number) => `${Math.min(...steady.map(pick)).toFixed(1)}..${Math.max(...steady.map(pick)).toFixed(1)}`;

@@ -58,6 +58,9 @@ export class Viewer {
   /** Called by the hub for each new frame. Must be cheap: it runs once per viewer per frame. */
   offer(frame: Frame): void {
     if (this.closed) return;
+    // The client half-closed: Node ended our side at once, 'close' follows later.
+    // A write now would fail ("write after end", logged with a stack): just leave.
+    if (this.socket.writableEnded) return this.close('client closed');
     const t = this.now();
     if (this.maxFps > 0) {
       this.credit = Math.min(2, this.credit + ((t - this.creditAt) * this.maxFps) / 1000);
