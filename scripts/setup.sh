@@ -29,6 +29,8 @@ if [ "$want_test" = 1 ]; then
   # zbar-tools (zbarimg) reads the page's QR code back; xmllint and avahi-daemon's DTD
   # check the Avahi service file.
   pkgs+=(zbar-tools libxml2-utils avahi-daemon)
+  # faketime: the clock-jump test moves the wall clock of a running camstream (libfaketime)
+  pkgs+=(faketime)
 fi
 
 missing=()

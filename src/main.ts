@@ -21,6 +21,7 @@ import { CamstreamMetrics } from './metrics/metrics';
 import { instrumentSource } from './metrics/instrument-source';
 import { applyReload, type ReloadOutcome } from './reload/apply';
 import type { Config } from './config/schema';
+import { monotonicNow } from './clock';
 
 export interface Camstream {
   readonly port: number;
@@ -83,7 +84,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
   };
   const supervisor: Supervisor = new Supervisor({ ...cameraFor(config), hub, log: log.child({ module: 'supervisor' }) });
 
-  const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: Date.now(), version: VERSION, metrics, reload: { pendingRestart: [], last: null } };
+  const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: monotonicNow(), version: VERSION, metrics, reload: { pendingRestart: [], last: null } };
   viewers.start();
   const server = await listen(createApp(deps), config.server, log.child({ module: 'server' }));
   // The camera starts after the port is open, so /healthz and /api/status can

@@ -5,6 +5,8 @@
 // The table is bounded: an attacker cycling through IPv6 addresses cannot grow it
 // without limit (the oldest entries go first).
 
+import { monotonicNow } from '../clock';
+
 export interface LockoutOptions {
   delayAfter: number;
   delayMs: number;
@@ -30,7 +32,7 @@ export class FailureTracker {
   private readonly maxEntries: number;
 
   constructor(private readonly opts: LockoutOptions) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? monotonicNow;
     this.maxEntries = opts.maxEntries ?? 10000;
   }
 

@@ -3,6 +3,7 @@
 // made fresh at start-up: the cache never holds a password, nor a plain hash of one
 // that could be attacked offline. Only successes are cached; the table is bounded.
 import crypto from 'node:crypto';
+import { monotonicNow } from '../clock';
 
 export class VerifyCache {
   private readonly secret = crypto.randomBytes(32);
@@ -11,7 +12,7 @@ export class VerifyCache {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 256,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = monotonicNow,
   ) {}
 
   key(kind: string, credential: string): string {

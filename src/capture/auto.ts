@@ -1,13 +1,19 @@
 // source=auto: the Pi Camera Module if rpicam-vid (or libcamera-vid) lists a camera,
-// else the first /dev/video* that delivers a frame, else the test pattern. Decided
-// once, at the first start, and kept: a camera that later fails is restarted (and
-// shows NO SIGNAL), not silently swapped for the test pattern. The choice and the
-// reason are logged and shown in /api/status as source.selected.
+// else the first /dev/video* that delivers a frame, else the test pattern. A camera,
+// once chosen, is kept: one that later fails is restarted (and shows NO SIGNAL), not
+// silently swapped for the test pattern; if its /dev/videoN is gone (unplugged) each
+// restart looks again, so it is found when plugged back under another number. The
+// test pattern is never final: while it shows, camera-watch.ts looks for a camera
+// that appears late (USB enumerating late, rpicam-vid installed) and switches to it
+// without dropping viewers. The choice and the reason are logged and shown in
+// /api/status as source.selected.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema';
 import type { Logger } from '../log';
+import { CamstreamError } from '../errors';
+import { CameraWatch, videoNodeNames } from './camera-watch';
 import { cv } from './cv';
 import { LIBCAMERA_PROGRAMS, LibcameraSource } from './libcamera';
 import type { FrameSink, FrameSource } from './source';
@@ -23,6 +29,10 @@ export interface AutoOptions {
   devDir?: string;
   /** Where V4L2 device names are read, to skip the Pi's codec/ISP nodes. */
   sysDir?: string;
+  /** While showing the test pattern, how often PATH and devDir are looked at again, ms (default 5000). */
+  rescanMs?: number;
+  /** Does this video node deliver a frame? Default: open it with OpenCV and read one. */
+  probe?: (device: string) => Promise<boolean>;
 }
 
 /** Pi-internal V4L2 nodes that are not cameras (codec, ISP, decoder, CSI front end). */
@@ -51,14 +61,7 @@ function listLibcameraCameras(env: NodeJS.ProcessEnv): Promise<{ program: string
 }
 
 function videoDevices(devDir: string): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(devDir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => /^video\d+$/.test(n))
+  return videoNodeNames(devDir)
     .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))
     .map((n) => path.join(devDir, n));
 }
@@ -100,7 +103,7 @@ export async function chooseCamera(opts: AutoOptions): Promise<Choice> {
       notes.push(`${dev} is ${name}, not a camera`);
       continue;
     }
-    if (await canCapture(dev)) return { kind: 'opencv', device: dev, reason: `${notes.join('; ')}; ${dev}${name ? ` (${name})` : ''} delivers frames` };
+    if (await (opts.probe ?? canCapture)(dev)) return { kind: 'opencv', device: dev, reason: `${notes.join('; ')}; ${dev}${name ? ` (${name})` : ''} delivers frames` };
     notes.push(`${dev}${name ? ` (${name})` : ''} gives no frame`);
   }
   if (devices.length === 0) notes.push(`no ${path.join(devDir, 'video*')} device`);
@@ -111,6 +114,9 @@ export class AutoSource implements FrameSource {
   readonly kind = 'auto';
   private inner: FrameSource | null = null;
   private choice: Choice | null = null;
+  /** The supervisor's sink while started; null while stopped. */
+  private sink: FrameSink | null = null;
+  private watch: CameraWatch | null = null;
 
   constructor(
     private readonly cam: CameraConfig,
@@ -127,20 +133,75 @@ export class AutoSource implements FrameSource {
   }
 
   async start(sink: FrameSink): Promise<void> {
-    if (!this.inner) {
-      const choice = await chooseCamera(this.opts);
-      this.choice = choice;
-      this.log.info({ selected: choice.kind, device: choice.device, reason: choice.reason }, 'camera.source auto: chosen');
-      // Rotation and flips behave as with the source named explicitly: the Pi camera
-      // turns by 90/270 in software like a USB camera does (see jpeg-turner.ts).
-      if (choice.kind === 'libcamera') this.inner = new LibcameraSource(this.cam, this.log, this.opts.env);
-      else if (choice.kind === 'opencv') this.inner = new UsbCameraSource({ ...this.cam, device: choice.device! }, this.log, this.opts.env);
-      else this.inner = new TestPatternSource(this.cam);
-    }
-    await this.inner.start(sink);
+    this.sink = sink;
+    // The test pattern is only ever a stand-in: each start looks for a camera again.
+    // A USB camera whose node is gone (unplugged) is looked for again too, as it may
+    // come back under another /dev/videoN.
+    const c = this.choice;
+    if (!this.inner || c?.kind === 'testpattern' || (c?.kind === 'opencv' && !fs.existsSync(c.device!))) await this.choose();
+    await this.inner!.start(sink);
+    if (this.choice?.kind === 'testpattern') this.watchForCamera();
   }
 
   async stop(): Promise<void> {
+    this.sink = null;
+    this.stopWatch();
     await this.inner?.stop();
+  }
+
+  private async choose(): Promise<void> {
+    const previous = this.choice;
+    const choice = await chooseCamera(this.opts);
+    if (previous?.kind === 'opencv' && choice.kind === 'testpattern') {
+      // A camera that was in use and went away shows NO SIGNAL, not a test pattern
+      // that looks like a working stream; the supervisor's retries look again.
+      throw new CamstreamError('CAMSTREAM_ERR_NO_DEVICE', `${previous.device} is gone (unplugged?); waiting for a camera`);
+    }
+    if (previous && this.inner && previous.kind === choice.kind && previous.device === choice.device) return;
+    this.use(choice);
+  }
+
+  private use(choice: Choice): void {
+    this.choice = choice;
+    this.log.info({ selected: choice.kind, device: choice.device, reason: choice.reason }, 'camera.source auto: chosen');
+    // Rotation and flips behave as with the source named explicitly: the Pi camera
+    // turns by 90/270 in software like a USB camera does (see jpeg-turner.ts).
+    if (choice.kind === 'libcamera') this.inner = new LibcameraSource(this.cam, this.log, this.opts.env);
+    else if (choice.kind === 'opencv') this.inner = new UsbCameraSource({ ...this.cam, device: choice.device! }, this.log, this.opts.env);
+    else this.inner = new TestPatternSource(this.cam);
+  }
+
+  private watchForCamera(): void {
+    this.watch ??= new CameraWatch({
+      devDir: this.opts.devDir ?? '/dev',
+      env: this.opts.env,
+      everyMs: this.opts.rescanMs ?? 5000,
+      onChange: () => this.lookAgain(),
+    });
+  }
+
+  private stopWatch(): void {
+    this.watch?.close();
+    this.watch = null;
+  }
+
+  /** Something changed on PATH or in /dev while showing the test pattern: switch to a camera if there is one now. */
+  private async lookAgain(): Promise<void> {
+    const sink = this.sink;
+    if (!sink || this.choice?.kind !== 'testpattern') return;
+    const choice = await chooseCamera(this.opts);
+    if (choice.kind === 'testpattern' || this.sink !== sink) return;
+    this.stopWatch();
+    const pattern = this.inner;
+    this.use(choice);
+    await pattern?.stop();
+    if (this.sink !== sink) return; // stopped meanwhile; the next start() starts the camera
+    try {
+      // Same sink: connected viewers get the camera's frames on their open connection.
+      await this.inner!.start(sink);
+      sink.switched?.();
+    } catch (err) {
+      sink.fail(err as Error);
+    }
   }
 }

@@ -21,6 +21,25 @@ export const RASPISTILL_SETTLE_MS = 200;
 export const RASPISTILL_EXPECTED_FPS = '0.5-2';
 
 /**
+ * Where the stills' folder goes: a RAM file system, since every frame is a file and SD
+ * cards wear out (Raspberry Pi OS up to Bookworm keeps /tmp on the SD card, and the
+ * unit's PrivateTmp= keeps it there). systemd's RUNTIME_DIRECTORY if set, else
+ * /dev/shm, else the temp folder.
+ */
+export function stillsParent(env: NodeJS.ProcessEnv): string {
+  for (const dir of [env.RUNTIME_DIRECTORY, '/dev/shm']) {
+    if (!dir) continue;
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+      return dir;
+    } catch {
+      // not there or not ours: try the next
+    }
+  }
+  return os.tmpdir();
+}
+
+/**
  * node-raspistill runs `raspistill` from process.env's PATH. This executor runs the
  * program we resolved on the PATH we were given, with that environment, so the
  * library's argument mapping and file watching are used unchanged.
@@ -84,7 +103,7 @@ export class RaspistillSource implements FrameSource {
         'raspistill not found on PATH: it exists only on 32-bit Bullseye with the legacy camera enabled; on Bookworm/Trixie use camera.source "libcamera"',
       );
     }
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camstream-stills-'));
+    this.dir = fs.mkdtempSync(path.join(stillsParent(this.env), 'camstream-stills-'));
     const c = this.cam;
     this.camera = new Raspistill(
       {

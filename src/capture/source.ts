@@ -14,6 +14,9 @@ export interface FrameSink {
   frame(jpeg: Buffer, info?: FrameInfo): void;
   /** The source failed or ended; it will deliver nothing more until restarted. */
   fail(err: Error): void;
+  /** The source switched, while running, to capturing from something else (auto found a
+   *  camera): describe() and selection() changed. */
+  switched?(): void;
 }
 
 export interface FrameSource {

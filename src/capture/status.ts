@@ -9,12 +9,12 @@ export interface SourceStatus {
   state: SourceState;
   /** Why the source is not live (last error, "no frame for 5000 ms", …), or null. */
   reason: string | null;
-  /** ms epoch of the last state change. */
+  /** Monotonic ms (clock.ts) of the last state change; wallTimeOf() for display. */
   since: number;
   restarts: number;
   /** Failures in a row (drives the backoff); 0 once the camera has stayed up. */
   failures: number;
-  /** ms epoch of the next restart attempt while offline, else null. */
+  /** Monotonic ms (clock.ts) of the next restart attempt while offline, else null. */
   nextRestartAt: number | null;
   /** For source=auto: what was picked and why. */
   selected?: string;

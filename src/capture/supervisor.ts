@@ -19,6 +19,7 @@ import type { FrameHub } from '../hub/frame-hub';
 import type { NoSignalRender } from './no-signal';
 import type { FrameInfo, FrameSource } from './source';
 import type { SourceState, SourceStatus } from './status';
+import { monotonicNow } from '../clock';
 
 /** How long source.start() (opening the device) may take before it counts as failed, ms. */
 export const START_TIMEOUT_MS = 15000;
@@ -60,8 +61,8 @@ export class Supervisor {
   private lastFrameAt: number | null = null;
   private liveSince = 0;
   /** When the last live frame / the last NO SIGNAL frame was published. */
-  private lastPublishAt = 0;
-  private lastNoSignalAt = 0;
+  private lastPublishAt = -Infinity;
+  private lastNoSignalAt = -Infinity;
   private rendering = false;
   /** The last source.stop() in flight; a start waits for it so two runs never overlap. */
   private stopped: Promise<void> = Promise.resolve();
@@ -73,7 +74,7 @@ export class Supervisor {
   private readonly noSignalMs: number;
 
   constructor(private readonly opts: SupervisorOptions) {
-    this.now = opts.now ?? (() => Date.now());
+    this.now = opts.now ?? monotonicNow;
     this.min = opts.minBackoffMs ?? 500;
     this.max = Math.max(this.min, opts.maxBackoffMs ?? 30000);
     this.stallMs = opts.stallTimeoutMs ?? 5000;
@@ -163,8 +164,8 @@ export class Supervisor {
     this.lastPublishAt = this.now();
     void this.launch();
     if (this.opts.idleTimeoutMs !== undefined && this.viewers === 0 && !this.idleTimer) this.armIdle();
-    const deadline = Date.now() + waitMs;
-    while (this.running && this.status.state === 'starting' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const deadline = this.now() + waitMs;
+    while (this.running && this.status.state === 'starting' && this.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     if (this.status.state !== 'live' || lastLive === null) return null;
     const gap = this.liveSince - lastLive;
     this.opts.log.info({ gapMs: gap, source: this.status.description }, 'camera restarted with the new settings');
@@ -220,6 +221,14 @@ export class Supervisor {
       fail: (err: Error) => {
         if (gen === this.generation) this.onFailure(err);
       },
+      switched: () => {
+        if (gen !== this.generation) return;
+        this.describeSource();
+        // The new camera gets the same wait for its first frame as a fresh start.
+        this.launchedAt = this.now();
+        this.lastFrameAt = null;
+        this.opts.log.info({ description: this.status.description }, 'camera source switched');
+      },
     };
     try {
       await this.stopped;
@@ -230,14 +239,18 @@ export class Supervisor {
       // The device is open: the wait for a first frame counts from here.
       this.launchedAt = this.now();
       this.starting = false;
-      this.status.description = this.opts.source.describe();
-      const selected = this.opts.source.selection?.();
-      if (selected) this.status.selected = selected;
+      this.describeSource();
     } catch (err) {
       if (gen !== this.generation) return;
       this.starting = false;
       this.onFailure(err as Error);
     }
+  }
+
+  private describeSource(): void {
+    this.status.description = this.opts.source.describe();
+    const selected = this.opts.source.selection?.();
+    if (selected) this.status.selected = selected;
   }
 
   private onFrame(jpeg: Buffer, info?: FrameInfo): void {
@@ -336,7 +349,7 @@ export class Supervisor {
     this.lastNoSignalAt = t;
     const reason = this.status.state === 'offline' ? (this.status.reason ?? 'camera failed') : `starting ${this.status.description}${this.status.reason ? ` (last error: ${this.status.reason})` : ''}`;
     const gen = this.generation;
-    render(reason, new Date(t))
+    render(reason, new Date()) // wall time: drawn for people to read
       .then((jpeg) => {
         // A live frame may have arrived while drawing: never cover it with NO SIGNAL.
         const state = this.status.state;

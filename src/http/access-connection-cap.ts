@@ -4,6 +4,7 @@
 // so other viewers, snapshot pollers and monitors still get in.
 import type net from 'node:net';
 import type { Logger } from '../log';
+import { monotonicNow } from '../clock';
 
 export interface ConnectionCap {
   /** Open connections per address right now. */
@@ -20,7 +21,7 @@ export function capConnectionsPerAddress(server: net.Server, max: number, log: L
   let limit = max;
   let refused = 0;
   let refusedSinceLog = 0;
-  let lastLog = 0;
+  let lastLog = -Infinity;
   // prepend: run before http/tls set the socket up, so a refused one costs nothing more.
   server.prependListener('connection', (socket: net.Socket) => {
     const address = fold(socket.remoteAddress);
@@ -30,7 +31,7 @@ export function capConnectionsPerAddress(server: net.Server, max: number, log: L
       refusedSinceLog++;
       socket.destroy();
       // One warning a minute at most: a flood must not become a log flood.
-      const t = Date.now();
+      const t = monotonicNow();
       if (t - lastLog > 60000) {
         log.warn({ address, max: limit, refused: refusedSinceLog, code: 'CAMSTREAM_ERR_TOO_MANY_CONNECTIONS' }, 'connections over server.maxConnectionsPerIp closed');
         lastLog = t;

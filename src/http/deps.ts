@@ -14,10 +14,12 @@ export interface AppDeps {
   pool: ClientPool;
   viewers: Viewers;
   source: SourceStatus;
+  /** Monotonic ms (clock.ts) at start-up, for uptimeSec. */
   startedAt: number;
   version: string;
   /** Prometheus metrics for GET /metrics; absent when metrics.enabled is false. */
   metrics?: CamstreamMetrics;
+  /** Monotonic clock for uptime, lockouts and caches; default clock.ts. */
   now?: () => number;
   /** Config reloads (SIGHUP): the last outcome and the keys that wait for a restart; see src/reload/. */
   reload?: ReloadState;

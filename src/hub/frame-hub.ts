@@ -4,13 +4,17 @@
 import type { Logger } from '../log';
 import { buildFrame, jpegSize, type Frame } from './frame';
 import { RateMeter } from './rate';
+import { monotonicNow } from '../clock';
 
 export type FrameListener = (frame: Frame) => void;
 
 export interface FrameHubOptions {
   dropSameFrames: boolean;
   log: Logger;
+  /** Monotonic ms (rates, ages); default clock.ts. */
   now?: () => number;
+  /** Wall-clock ms, only for the frames' timestamps; default Date.now. */
+  wallNow?: () => number;
 }
 
 export class FrameHub {
@@ -20,11 +24,13 @@ export class FrameHub {
   private readonly rate = new RateMeter(32);
   private seq = 0;
   private readonly now: () => number;
+  private readonly wallNow: () => number;
   /** Counters for /api/status and /metrics. */
   readonly counters = { published: 0, droppedSame: 0, listenerErrors: 0 };
 
   constructor(private readonly opts: FrameHubOptions) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? monotonicNow;
+    this.wallNow = opts.wallNow ?? Date.now;
   }
 
   /** stream.dropSameFrames changed (config reload). */
@@ -45,7 +51,7 @@ export class FrameHub {
       return null;
     }
     const size = info ?? jpegSize(jpeg) ?? { width: prev?.width ?? 0, height: prev?.height ?? 0 };
-    const frame = buildFrame(++this.seq, jpeg, t, size.width, size.height, live);
+    const frame = buildFrame(++this.seq, jpeg, this.wallNow(), size.width, size.height, live, t);
     this.latestFrame = frame;
     if (live) this.latestLive = frame;
     this.counters.published++;
@@ -78,7 +84,7 @@ export class FrameHub {
 
   /** Is the camera delivering? True while the newest live frame is recent. */
   isLive(maxAgeMs: number): boolean {
-    return this.latestFrame !== null && this.latestFrame.live && this.now() - this.latestFrame.capturedAt <= maxAgeMs;
+    return this.latestFrame !== null && this.latestFrame.live && this.now() - this.latestFrame.monoAt <= maxAgeMs;
   }
 
   subscribe(fn: FrameListener): () => void {

@@ -13,8 +13,10 @@
 
 export interface Frame {
   readonly seq: number;
-  /** Wall-clock ms when the source delivered it. */
+  /** Wall-clock ms when the source delivered it: for people (X-Timestamp, /api/status). */
   readonly capturedAt: number;
+  /** Monotonic ms when the source delivered it: for ages (live?, watchdog), immune to clock jumps. */
+  readonly monoAt: number;
   /** The JPEG alone (snapshots). A view into `wire` once that is built. */
   readonly jpeg: Buffer;
   /** Part headers + JPEG + the next boundary, for /stream; built on first use. */
@@ -46,6 +48,7 @@ class HubFrame implements Frame {
     readonly width: number,
     readonly height: number,
     readonly live: boolean,
+    readonly monoAt: number,
   ) {}
 
   get jpeg(): Buffer {
@@ -64,8 +67,8 @@ class HubFrame implements Frame {
   }
 }
 
-export function buildFrame(seq: number, jpeg: Buffer, capturedAt: number, width: number, height: number, live: boolean): Frame {
-  return new HubFrame(seq, jpeg, capturedAt, width, height, live);
+export function buildFrame(seq: number, jpeg: Buffer, capturedAt: number, width: number, height: number, live: boolean, monoAt: number): Frame {
+  return new HubFrame(seq, jpeg, capturedAt, width, height, live, monoAt);
 }
 
 /** Width and height from a baseline or progressive JPEG's SOF marker; undefined if not found. */

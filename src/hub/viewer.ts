@@ -11,6 +11,7 @@
 import type { Socket } from 'node:net';
 import type { Frame } from './frame';
 import { RateMeter } from './rate';
+import { monotonicNow } from '../clock';
 
 /** The user or token a stream was opened with. */
 export interface Principal {
@@ -68,7 +69,7 @@ export class Viewer {
     this.maxFps = opts.maxFps;
     this.requestedFps = opts.requestedFps;
     this.principal = opts.principal;
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? monotonicNow;
     this.startedAt = this.now();
     this.creditAt = this.startedAt;
     this.socket.once('close', () => this.close('client closed'));
@@ -79,6 +80,9 @@ export class Viewer {
   /** Called by the hub for each new frame. Must be cheap: it runs once per viewer per frame. */
   offer(frame: Frame): void {
     if (this.closed) return;
+    // The client half-closed: Node ended our side at once, 'close' follows later.
+    // A write now would fail ("write after end", logged with a stack): just leave.
+    if (this.socket.writableEnded) return this.close('client closed');
     const t = this.now();
     if (this.maxFps > 0) {
       this.credit = Math.min(2, this.credit + ((t - this.creditAt) * this.maxFps) / 1000);

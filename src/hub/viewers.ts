@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import type { FrameHub } from './frame-hub';
 import type { Frame } from './frame';
 import { Viewer, type Principal } from './viewer';
+import { monotonicNow } from '../clock';
 
 export interface ViewersOptions {
   hub: FrameHub;
@@ -24,7 +25,7 @@ export class Viewers {
   readonly counters = { connected: 0, disconnected: 0, stalled: 0, framesSent: 0, framesDropped: 0, bytesSent: 0 };
 
   constructor(private readonly opts: ViewersOptions) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? monotonicNow;
   }
 
   start(): void {

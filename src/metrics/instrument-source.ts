@@ -19,6 +19,7 @@ export function instrumentSource(source: FrameSource, metricsOrGet: CamstreamMet
         sink.frame(jpeg, info);
       },
       fail: (err: Error) => sink.fail(err),
+      switched: () => sink.switched?.(),
     });
   return new Proxy(source, {
     get(target, prop) {

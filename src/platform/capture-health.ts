@@ -6,7 +6,7 @@ import type { SourceStatus } from '../capture/status';
 
 export interface CaptureHealthInput {
   source: Pick<SourceStatus, 'state' | 'since'> & { nextRestartAt?: number | null };
-  /** ms epoch of the newest live camera frame, or null before the first. */
+  /** Monotonic ms (clock.ts) of the newest live camera frame, or null before the first. */
   lastLiveFrameAt: number | null;
   /** camera.fps from config. */
   fps: number;

@@ -11,6 +11,7 @@ import type { FrameHub } from '../hub/frame-hub';
 import type { ClientPool } from '../hub/client-pool';
 import type { Notifier } from './sd-notify';
 import { captureHealth } from './capture-health';
+import { monotonicNow } from '../clock';
 
 export interface HeartbeatOptions {
   notifier: Notifier;
@@ -45,7 +46,7 @@ export function statusLine(source: SourceStatus, fps: number, pool: ClientPool):
 
 export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
   const { notifier, log } = opts;
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? monotonicNow;
   const counters = { pings: 0, withheld: 0 };
   let lastStatus = '';
   let unhealthySince: number | null = null;
@@ -75,7 +76,7 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
       // The loop recovered if we are here; still worth a line when it was blocked long.
       if (lag > every) log.warn({ blockedMs: lag }, 'event loop was blocked');
       const last = opts.hub.latestLiveFrame;
-      const h = captureHealth({ source: opts.source, lastLiveFrameAt: last ? last.capturedAt : null, fps: opts.fps, now: t });
+      const h = captureHealth({ source: opts.source, lastLiveFrameAt: last ? last.monoAt : null, fps: opts.fps, now: t });
       if (h.healthy) {
         if (unhealthySince !== null) log.info('capture healthy again; watchdog pings resumed');
         unhealthySince = null;

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import { EXIT_CONFIG, EXIT_USAGE } from '../errors';
 import { monotonicUsec, reloadStatusPath, type ReloadStatus } from './on-sighup';
+import { monotonicNow } from '../clock';
 
 export interface ReloadCommandOptions {
   argv: string[];
@@ -61,7 +62,7 @@ export async function reloadCommand(o: ReloadCommandOptions): Promise<number> {
     o.err(`camstream reload: cannot signal PID ${pid}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
     return 1;
   }
-  const deadline = Date.now() + timeoutSec * 1000;
+  const deadline = monotonicNow() + timeoutSec * 1000;
   for (;;) {
     const s = read(file);
     // Only a reload that started after our signal answers it.
@@ -76,7 +77,7 @@ export async function reloadCommand(o: ReloadCommandOptions): Promise<number> {
       for (const e of s.errors) o.err(`  - ${e}\n`);
       return EXIT_CONFIG;
     }
-    if (Date.now() > deadline) {
+    if (monotonicNow() > deadline) {
       o.err(`camstream reload: no outcome from PID ${pid} in ${file} within ${timeoutSec} s\n`);
       return 1;
     }

@@ -3,6 +3,7 @@
 // does (to "<file>~", then renamed), where node-raspistill's watcher expects them.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { RASPISTILL_SETTLE_MS, RaspistillSource } from '../../src/capture/raspistill';
 import type { Config } from '../../src/config/schema';
@@ -35,6 +36,9 @@ test('takes repeated stills with node-raspistill and delivers each JPEG; logs th
   assert.equal(arg('-rot'), '180');
   assert.ok(first.includes('-hf') && !first.includes('-vf') && first.includes('-n'));
   assert.match(arg('-o'), /camstream-stills-[^/]+\/still-1\.jpg$/);
+  // A file per frame: the folder must be in RAM (tmpfs), never on the SD card.
+  const TMPFS_MAGIC = 0x01021994;
+  assert.equal(fs.statfsSync(path.dirname(arg('-o'))).type, TMPFS_MAGIC, `${arg('-o')} is not on tmpfs`);
   const logged = lines();
   assert.ok(logged.some((l) => l.msg === 'raspistill: one still per frame, so expect a low frame rate' && l.expectedFps === '0.5-2'));
   const measured = logged.find((l) => l.msg === 'raspistill frame rate measured');

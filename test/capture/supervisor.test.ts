@@ -67,6 +67,8 @@ function setup(t: TestContext, over: Partial<SupervisorOptions> = {}) {
     minBackoffMs: 100,
     maxBackoffMs: 800,
     stallTimeoutMs: 1000,
+    // The supervisor's clock is monotonic by default; mock.timers fakes Date, so use it.
+    now: () => Date.now(),
     noSignal: async (reason) => {
       reasons.push(reason);
       return withComment(JPEG, 'camstream:no-signal');

@@ -16,7 +16,7 @@ const jpeg = (w: number, h: number, v = 100) => {
 
 test('a frame is headers + JPEG + the next boundary, in one Buffer', () => {
   const j = jpeg(64, 48);
-  const f = buildFrame(7, j, 1_700_000_000_123, 64, 48, true);
+  const f = buildFrame(7, j, 1_700_000_000_123, 64, 48, true, 5);
   const text = f.wire.toString('latin1');
   assert.ok(text.startsWith(`Content-Type: image/jpeg\r\nContent-Length: ${j.length}\r\nX-Timestamp: 1700000000.123000\r\n\r\n`));
   assert.ok(text.endsWith(`\r\n--${BOUNDARY}\r\n`));
@@ -28,7 +28,7 @@ test('the JPEG is a view into the wire buffer, not a copy (checked on a frame to
   // noise does not compress, so this JPEG is far past the pool and gets its own.
   const j = fs.readFileSync(path.join(makeJpegFolder(1, 128, 128, 'noise', 95), 'frame-0000.jpg'));
   assert.ok(j.length > Buffer.poolSize, `a JPEG larger than the pool (${j.length} bytes)`);
-  const f = buildFrame(1, j, 1_700_000_000_000, 128, 128, true);
+  const f = buildFrame(1, j, 1_700_000_000_000, 128, 128, true, 0);
   assert.ok(f.jpeg.equals(j));
   const head = f.wire.indexOf('\r\n\r\n') + 4;
   assert.equal(f.jpeg.buffer, f.wire.buffer, 'jpeg shares the wire buffer\'s memory');

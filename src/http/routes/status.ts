@@ -2,6 +2,7 @@
 // (200 while frames flow, 503 otherwise: for systemd, monitors and load balancers).
 import type Koa from 'koa';
 import type { AppDeps } from '../deps';
+import { monotonicNow, wallTimeOf } from '../../clock';
 
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
@@ -11,7 +12,8 @@ export function liveWindowMs(fps: number): number {
 }
 
 export function statusBody(deps: AppDeps) {
-  const now = (deps.now ?? Date.now)();
+  // Monotonic: an NTP jump must not make uptime negative or days long.
+  const now = (deps.now ?? monotonicNow)();
   const { config, hub, pool, viewers, source } = deps;
   const latest = hub.latest;
   const totals = viewers.totals();
@@ -24,7 +26,7 @@ export function statusBody(deps: AppDeps) {
       description: source.description,
       state: source.state,
       reason: source.reason,
-      since: new Date(source.since).toISOString(),
+      since: new Date(wallTimeOf(source.since, now)).toISOString(),
       restarts: source.restarts,
       ...(source.selected ? { selected: source.selected } : {}),
     },
@@ -37,7 +39,7 @@ export function statusBody(deps: AppDeps) {
     viewers: viewers.list().map((v) => ({
       id: v.id,
       address: v.address,
-      since: new Date(v.startedAt).toISOString(),
+      since: new Date(wallTimeOf(v.startedAt, now)).toISOString(),
       fps: round(v.fps()),
       maxFps: v.maxFps,
       sent: v.sent,
