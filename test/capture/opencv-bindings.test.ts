@@ -67,10 +67,11 @@ test('VideoCapture and the capture constants the OpenCV source and auto-detectio
   assert.throws(() => new o.VideoCapture('/dev/video-camstream-none', o.CAP_V4L2));
 });
 
-test('window functions (highgui is not built) throw a clear error instead of needing Qt', () => {
-  const o = cv() as unknown as { waitKey: (ms: number) => number; imshow: (name: string, m: Mat) => void };
-  // With the full build these would open Qt (and abort without a display): not called then.
+test('window functions (highgui is not built) are harmless no-ops, without Qt', () => {
+  const o = cv() as unknown as { waitKey: (ms: number) => number; imshow: (name: string, m: Mat) => void; destroyAllWindows: () => void };
+  // With the full build these would open Qt windows (and abort without a display).
   assert.ok(!mappedModules().includes('highgui'), 'libopencv_highgui is loaded: not the slim build');
-  assert.throws(() => o.waitKey(1), /waitKey: camstream builds the OpenCV bindings without highgui/);
-  assert.throws(() => o.imshow('x', new (cv().Mat)(2, 2, cv().CV_8UC3)), /imshow: .*without highgui/);
+  o.imshow('camstream', new (cv().Mat)(2, 2, cv().CV_8UC3));
+  assert.equal(o.waitKey(1), -1, 'no key pressed');
+  o.destroyAllWindows();
 });
