@@ -36,13 +36,17 @@ rootfs=$("$repo/scripts/container/rootfs.sh" trixie arm64)
 [ "$(chroot "$rootfs" uname -m)" = aarch64 ] || die "$rootfs does not run as aarch64"
 phase "arm64 rootfs ($rootfs)"
 
-# 3. Boot it (ephemeral copy: -x) with this checkout read-only at /src. Host network:
+# 3. Boot it (ephemeral copy: -x) with a snapshot of this checkout (its files as they are
+#    now: edits during the long run do not reach it) read-only at /src. Host network:
 #    apt needs the mirror; the app gets a port unlikely to be taken on this machine.
 port=$(( 20000 + RANDOM % 20000 ))
 name="arm64check-$$"
 boot_log=$(mktemp /tmp/arm64-check-nspawn.XXXXXX.log)
+src=$(mktemp -d /tmp/arm64-check-src.XXXXXX)
+(cd "$repo" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$src"
+chmod 755 "$src"
 systemd-nspawn -D "$rootfs" -M "$name" -x --register=no --keep-unit --console=passive \
-  --bind-ro="$repo:/src" -b >"$boot_log" 2>&1 &
+  --bind-ro="$src:/src" -b >"$boot_log" 2>&1 &
 nspawn=$!
 leader=""
 cleanup() {
@@ -52,6 +56,7 @@ cleanup() {
     for _ in $(seq 1 300); do kill -0 "$nspawn" 2>/dev/null || break; sleep 1; done
     kill -KILL "$nspawn" 2>/dev/null || true
   fi
+  rm -rf "$src"
 }
 trap cleanup EXIT
 for _ in $(seq 1 600); do
