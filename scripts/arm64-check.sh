@@ -45,8 +45,15 @@ boot_log=$(mktemp /tmp/arm64-check-nspawn.XXXXXX.log)
 src=$(mktemp -d /tmp/arm64-check-src.XXXXXX)
 (cd "$repo" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$src"
 chmod 755 "$src"
+extra=() ca_env=()
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  # Build machines that reach the npm registry through a TLS proxy trust an extra CA (as
+  # test/appliance/container.test.ts does); a real Pi needs none of this.
+  extra+=(--bind-ro=/etc/ssl/certs/ca-certificates.crt:/srv/host-ca.crt)
+  ca_env=(NODE_EXTRA_CA_CERTS=/srv/host-ca.crt)
+fi
 systemd-nspawn -D "$rootfs" -M "$name" -x --register=no --keep-unit --console=passive \
-  --bind-ro="$src:/src" -b >"$boot_log" 2>&1 &
+  --bind-ro="$src:/src" "${extra[@]}" -b >"$boot_log" 2>&1 &
 nspawn=$!
 leader=""
 cleanup() {
@@ -66,7 +73,7 @@ for _ in $(seq 1 600); do
   sleep 0.5
 done
 [ -n "$leader" ] || die "the container's PID 1 did not appear (log: $boot_log)"
-inside() { nsenter -t "$leader" -a /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 /bin/bash -c "$1"; }
+inside() { nsenter -t "$leader" -a /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "${ca_env[@]}" /bin/bash -c "$1"; }
 for _ in $(seq 1 300); do
   state=$(inside 'systemctl is-system-running 2>/dev/null' || true)
   case "$state" in running|degraded) break ;; esac
