@@ -45,7 +45,8 @@ install.sh: not enough memory to compile the OpenCV bindings here.
   run install.sh again (swap makes the compile slower, not fail):
     Raspberry Pi OS (dphys-swapfile): set CONF_SWAPSIZE=$total (and CONF_MAXSWAP=$total if lower) in
       /etc/dphys-swapfile, then: sudo dphys-swapfile swapoff; sudo dphys-swapfile setup; sudo dphys-swapfile swapon
-    Any Debian (also where swap is zram only, which compresses RAM and cannot supply this much): sudo fallocate -l ${add}M /var/swap.camstream && sudo chmod 600 /var/swap.camstream &&
+    Any Debian (also where swap is zram only, which compresses RAM and cannot supply this much):
+      sudo fallocate -l ${add}M /var/swap.camstream && sudo chmod 600 /var/swap.camstream &&
       sudo mkswap /var/swap.camstream && sudo swapon /var/swap.camstream
       (afterwards: sudo swapoff /var/swap.camstream && sudo rm /var/swap.camstream)
 EOF
