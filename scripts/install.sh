@@ -73,6 +73,17 @@ case "$arch" in
   *) die "expected architecture arm64, armhf or amd64, got $arch" ;;
 esac
 log "system: ${PRETTY_NAME:-$codename}, $arch"
+# The OpenCV addon's compile (step "build") is what runs a small board out of memory:
+# refuse now, before anything is installed, unless the build cache makes it unneeded.
+# shellcheck source=lib/compile-memory.sh
+. "$SRC/scripts/lib/compile-memory.sh"
+if [ -f "$BUILD/node_modules/@u4/opencv4nodejs/build/Release/opencv4nodejs.node" ] &&
+   [ "$(cut -c1-64 "$BUILD/.deps-stamp" 2>/dev/null)" = "$(sha256sum "$SRC/package-lock.json" 2>/dev/null | cut -c1-64)" ]; then
+  log "memory: the build cache should make the OpenCV compile unnecessary"
+else
+  compile_jobs_plan || die "not enough memory + swap for the OpenCV compile (what to do: above)"
+  log "memory: $COMPILE_MEMORY_NOTE"
+fi
 
 node_major() { command -v node >/dev/null 2>&1 && node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if [ "$codename" = bookworm ] && [ "$(node_major)" -lt 20 ]; then
@@ -86,7 +97,10 @@ fi
 begin "install Debian packages"
 export DEBIAN_FRONTEND=noninteractive
 # ffmpeg: USB MJPEG passthrough (no decode, no re-encode); v4l-utils: webcam flips by V4L2 controls.
-pkgs=(g++ make python3 pkg-config libopencv-dev ffmpeg v4l-utils)
+# OpenCV: only the four modules camstream calls, not libopencv-dev's 33 (scripts/opencv-slim/env.sh).
+# shellcheck source=opencv-slim/env.sh
+. "$SRC/scripts/opencv-slim/env.sh"
+pkgs=(g++ make python3 pkg-config "${OPENCV_SLIM_PACKAGES[@]}" ffmpeg v4l-utils)
 # qrencode: the phone URL as a QR code at the end; avahi-daemon: "camstream on HOSTNAME"
 # in network browsers (Raspberry Pi OS has it; plain Debian may not).
 pkgs+=(qrencode avahi-daemon)
@@ -154,22 +168,20 @@ done
 # Native addons compile against the installed Node's headers instead of downloading
 # them (most Pis have no route to nodejs.org): Debian's nodejs has them under /usr.
 if [ "$NODE" = /usr/bin/node ] && [ -f /usr/include/node/node.h ]; then export npm_config_nodedir=/usr; fi
-# @u4/opencv4nodejs builds against Debian's libopencv-dev, never a downloaded OpenCV.
+# @u4/opencv4nodejs builds against Debian's OpenCV, never a downloaded one, and only for
+# the modules camstream calls.
 export OPENCV4NODEJS_DISABLE_AUTOBUILD=1
-# Parallel C++ jobs: each takes ~0.7 GB while compiling OpenCV bindings; a 1 GB Pi with
-# 4 jobs runs out of memory.
-if [ -z "${JOBS:-}" ]; then
-  mem_gb=$(awk '/^MemTotal:/{print int($2/1024/1024)}' /proc/meminfo)
-  JOBS=$(( mem_gb < 1 ? 1 : mem_gb ))
-  [ "$JOBS" -le "$(nproc)" ] || JOBS=$(nproc)
-fi
-export JOBS
-stamp="$(sha256sum "$BUILD/package-lock.json" | cut -c1-64) node-$("$NODE" -p 'process.versions.modules')-$arch"
+opencv_slim_env "$BUILD/opencv-slim" || die "the OpenCV development packages are incomplete (above)"
+stamp="$(sha256sum "$BUILD/package-lock.json" | cut -c1-64) node-$("$NODE" -p 'process.versions.modules')-$arch opencv-slim-$(cat "$SRC"/scripts/opencv-slim/env.sh "$SRC"/scripts/opencv-slim/include/opencv2/* | sha256sum | cut -c1-12)"
 addon=node_modules/@u4/opencv4nodejs/build/Release/opencv4nodejs.node
 if [ -d "$BUILD/node_modules" ] && [ -f "$BUILD/$addon" ] && [ "$(cat "$BUILD/.deps-stamp" 2>/dev/null)" = "$stamp" ]; then
   log "dependencies unchanged: reusing the build cache in $BUILD"
 else
-  log "npm ci (compiles the OpenCV bindings with $JOBS job(s): several minutes, up to ~30 on a Pi 3)"
+  # Parallel compile jobs from free memory (scripts/lib/compile-memory.sh), checked again
+  # here: the Node.js version may have changed since step 1 thought the cache was good.
+  compile_jobs_plan || die "not enough memory + swap for the OpenCV compile (what to do: above)"
+  export JOBS=$COMPILE_JOBS
+  log "npm ci with $COMPILE_MEMORY_NOTE: several minutes, up to ~30 on a Pi 3"
   rm -rf "$BUILD/node_modules" "$BUILD/.deps-stamp"
   (cd "$BUILD" && npm ci --foreground-scripts --no-audit --no-fund) >"$BUILD/npm-ci.log" 2>&1 || {
     tail -30 "$BUILD/npm-ci.log" >&2

@@ -13,9 +13,13 @@ want_test=0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
+# OpenCV: only the four modules camstream calls (scripts/opencv-slim/env.sh), not the
+# libopencv-dev metapackage (33 modules, Qt, VTK...).
+# shellcheck source=opencv-slim/env.sh
+. scripts/opencv-slim/env.sh
 # ffmpeg: USB webcam MJPEG passthrough (-c:v copy); v4l-utils: flips by the webcam's own
 # controls (v4l2-ctl). Without them camstream decodes and re-encodes with OpenCV.
-pkgs=(g++ make python3 pkg-config libopencv-dev ffmpeg v4l-utils)
+pkgs=(g++ make python3 pkg-config "${OPENCV_SLIM_PACKAGES[@]}" ffmpeg v4l-utils)
 # qrencode: /qr.svg, the phone page's QR code of its own address.
 pkgs+=(qrencode)
 if ! command -v node >/dev/null 2>&1; then
@@ -31,6 +35,8 @@ if [ "$want_test" = 1 ]; then
   pkgs+=(zbar-tools libxml2-utils avahi-daemon)
   # faketime: the clock-jump test moves the wall clock of a running camstream (libfaketime)
   pkgs+=(faketime)
+  # gstreamer1.0-plugins-base: videotestsrc/appsink for the OpenCV GStreamer source test
+  pkgs+=(gstreamer1.0-plugins-base)
 fi
 
 missing=()
@@ -56,6 +62,7 @@ if [ "$(command -v node)" = /usr/bin/node ] && [ -f /usr/include/node/node.h ]; 
 fi
 # Build @u4/opencv4nodejs against Debian's OpenCV; its auto-build would download OpenCV.
 export OPENCV4NODEJS_DISABLE_AUTOBUILD=1
+opencv_slim_env "$PWD/.opencv-slim"
 export JOBS="${JOBS:-$(nproc)}"
 
 addon=node_modules/@u4/opencv4nodejs/build/Release/opencv4nodejs.node
@@ -64,6 +71,14 @@ if [ ! -f "$addon" ] || [ package-lock.json -nt node_modules/.package-lock.json 
   npm ci --foreground-scripts --no-audit --no-fund >/tmp/camstream-npm-ci.log 2>&1 || {
     tail -40 /tmp/camstream-npm-ci.log >&2
     echo "setup: npm ci failed (full log: /tmp/camstream-npm-ci.log)" >&2
+    exit 1
+  }
+fi
+if ! opencv_slim_addon_ok "$addon"; then
+  echo "setup: the OpenCV addon links more OpenCV modules than camstream uses: rebuilding it slim"
+  npm rebuild @u4/opencv4nodejs --foreground-scripts >/tmp/camstream-npm-rebuild.log 2>&1 || {
+    tail -40 /tmp/camstream-npm-rebuild.log >&2
+    echo "setup: rebuilding the OpenCV addon failed (full log: /tmp/camstream-npm-rebuild.log)" >&2
     exit 1
   }
 fi

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Test harness only (never used on a Pi): make sure a cached Debian rootfs with systemd
 # exists for booting in systemd-nspawn, and print its path.
-#   scripts/container/rootfs.sh [SUITE]      (default: trixie)
+#   scripts/container/rootfs.sh [SUITE [ARCH]]   (default: trixie, this machine's arch)
+# A foreign ARCH (arm64 on x86) runs under qemu-user: scripts/arm64-check.sh sets that up.
 # The rootfs is built in a temporary directory and renamed into place only when
 # debootstrap succeeded, so an interrupted build is never mistaken for a good cache.
 set -euo pipefail
 suite="${1:-trixie}"
+arch="${2:-}"
 cache="${CAMSTREAM_TEST_CACHE:-/var/cache/camstream-test}"
-root="$cache/rootfs-$suite"
+root="$cache/rootfs-$suite${arch:+-$arch}"
 
 if [ -x "$root/usr/lib/systemd/systemd" ] && [ -f "$root/.camstream-rootfs-ok" ]; then
   echo "$root"
@@ -27,17 +29,17 @@ mirror="${mirror:-http://deb.debian.org/debian}"
 
 mkdir -p "$cache"
 # One build at a time (two test runs may start together); the second finds it done.
-exec 9>"$cache/.rootfs-$suite.lock"
+exec 9>"$cache/.rootfs-$suite${arch:+-$arch}.lock"
 flock -w 900 9 || { echo "rootfs: another build of $root holds the lock for over 15 min" >&2; exit 1; }
 if [ -x "$root/usr/lib/systemd/systemd" ] && [ -f "$root/.camstream-rootfs-ok" ]; then
   echo "$root"
   exit 0
 fi
 # Leftovers of interrupted builds are never reused.
-rm -rf "$cache/rootfs-$suite.tmp."*
-tmp="$cache/rootfs-$suite.tmp.$$"
+rm -rf "$root.tmp."*
+tmp="$root.tmp.$$"
 echo "rootfs: debootstrap $suite from $mirror into $tmp (about a minute)" >&2
-if ! debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus "$suite" "$tmp" "$mirror" >"$tmp.log" 2>&1; then
+if ! debootstrap ${arch:+--arch="$arch"} --variant=minbase --include=systemd,systemd-sysv,dbus "$suite" "$tmp" "$mirror" >"$tmp.log" 2>&1; then
   tail -20 "$tmp.log" >&2
   echo "rootfs: debootstrap failed (log: $tmp.log)" >&2
   rm -rf "$tmp"

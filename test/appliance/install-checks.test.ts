@@ -1,5 +1,6 @@
 // install.sh's checks that run before it changes anything, on this (build) machine:
-// bad arguments, Bookworm without Node.js 20, and a machine whose PID 1 is not systemd.
+// bad arguments, Bookworm without Node.js 20, a machine whose PID 1 is not systemd, and
+// too little memory + swap for the OpenCV compile (a stand-in /proc/meminfo).
 // Everything it does after these checks is covered by container.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,5 +64,59 @@ test('a machine whose PID 1 is not systemd is refused before anything is install
   const r = run([]);
   assert.equal(r.code, 1, r.out);
   assert.match(r.out, /FAILED at step 'check the system': systemd is not running as PID 1/);
+  assertNothingChanged();
+});
+
+/** A /proc/meminfo stand-in (kB, as the kernel writes it) for install.sh's memory check. */
+function meminfo(availMb: number, swapFreeMb: number, swapTotalMb = swapFreeMb): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'camstream-meminfo-')), 'meminfo');
+  const kb = (mb: number) => `${mb * 1024} kB`;
+  fs.writeFileSync(file, `MemTotal:       ${kb(availMb + 100)}\nMemFree:        ${kb(availMb - 50)}\nMemAvailable:   ${kb(availMb)}\nSwapTotal:      ${kb(swapTotalMb)}\nSwapFree:       ${kb(swapFreeMb)}\n`);
+  return file;
+}
+const cacheReusable = fs.existsSync('/var/cache/camstream/build/.deps-stamp');
+const memorySkip = process.getuid?.() !== 0 ? 'needs root' : cacheReusable ? 'a build cache in /var/cache/camstream makes install.sh skip the memory check' : false;
+
+test('a Pi Zero 2 W (512 MB, 100 MB swap) is told to add swap, and how, before anything is installed', { skip: memorySkip }, () => {
+  // What a Zero 2 W with Raspberry Pi OS's default dphys-swapfile shows.
+  const env: NodeJS.ProcessEnv = { ...process.env, CAMSTREAM_MEMINFO: meminfo(330, 99, 99) };
+  delete env.JOBS;
+  const r = run([], env);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /FAILED at step 'check the system': not enough memory \+ swap for the OpenCV compile/);
+  assert.match(r.out, /needs about 1200 MB \(1 job\(s\) x 1000 MB measured peak/);
+  assert.match(r.out, /330 MB of RAM available and 99 MB of swap free/);
+  assert.match(r.out, /Add at least 1024 MB of swap/);
+  assert.match(r.out, /CONF_SWAPSIZE=1280 .*\/etc\/dphys-swapfile/s);
+  assert.match(r.out, /fallocate -l 1024M \/var\/swap\.camstream/);
+  assert.doesNotMatch(r.out, /== install Debian packages/);
+  assertNothingChanged();
+});
+
+test('JOBS set higher than memory allows: refused, suggesting JOBS=1', { skip: memorySkip }, () => {
+  const r = run([], { ...process.env, JOBS: '3', CAMSTREAM_MEMINFO: meminfo(1000, 0) });
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /needs about 3200 MB \(3 job\(s\)/);
+  assert.match(r.out, /Or fewer parallel jobs: JOBS=1 \(you set JOBS=3\)/);
+  assertNothingChanged();
+});
+
+test('compile jobs follow free memory: one per 1000 MB beyond the reserve, at most one per CPU, swap only to get one', { skip: booted ? 'this machine runs systemd: install.sh would go on to install here' : memorySkip }, () => {
+  const cpus = Number(spawnSync('nproc', { encoding: 'utf8' }).stdout.trim());
+  for (const [avail, swap, jobs, swapping] of [
+    [4000, 0, Math.min(cpus, 3), false],
+    [1500, 0, 1, false],
+    [400, 2048, 1, true],
+  ] as const) {
+    const env: NodeJS.ProcessEnv = { ...process.env, CAMSTREAM_MEMINFO: meminfo(avail, swap) };
+    delete env.JOBS;
+    const r = run([], env);
+    // On this machine install.sh then stops at the systemd check, before installing anything.
+    assert.match(r.out, /systemd is not running as PID 1/, r.out);
+    const line = /memory: (\d+) compile job\(s\) for the OpenCV bindings \((\d+) MB RAM available, (\d+) MB swap free.*/.exec(r.out);
+    assert.ok(line, r.out);
+    assert.deepEqual([Number(line[1]), Number(line[2]), Number(line[3])], [jobs, avail, swap], line[0]);
+    assert.equal(/it will use swap/.test(line[0]), swapping, line[0]);
+  }
   assertNothingChanged();
 });
