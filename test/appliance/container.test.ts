@@ -15,6 +15,8 @@ import { Container, ensureRootfs, nspawnUnavailable } from '../helpers/nspawn';
 import { isJpeg, readStream } from '../helpers/mjpeg-client';
 import { basic, probe, rawRequest } from '../helpers/raw-http';
 import { httpsGet, selfSignedCert } from '../helpers/self-signed-cert';
+import { watchStream } from '../helpers/stream-watcher';
+import { jpegSize } from '../../src/hub/frame';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const CACHE = process.env.CAMSTREAM_TEST_CACHE ?? '/var/cache/camstream-test';
@@ -119,6 +121,8 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
     // install.sh's own step times ("== build (at 131s)"), for the record.
     for (const line of r.stdout.split('\n').filter((l) => l.startsWith('install.sh: == '))) t.diagnostic(line);
     assert.match(r.stdout, new RegExp(`http://[0-9.]+:${port}/`), 'prints a LAN URL with the port');
+    // The first URL also as a QR code (qrencode -t ANSIUTF8: rows of block characters).
+    assert.ok(r.stdout.split('\n').filter((l) => /[█▀▄]{8,}/.test(l)).length >= 8, `a QR code block in the output:\n${r.stdout.slice(-3000)}`);
     assert.match(r.output, /rpicam-apps: not in this system's package archive/, 'Debian has no rpicam-apps: skipped with a log line');
     const cfg = JSON.parse(await c.ok('cat /etc/camstream.json')) as { server: { port: number } };
     assert.equal(cfg.server.port, port);
@@ -233,6 +237,46 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
       assert.match(await journal(since), /"msg":"stopped"/);
       await c.ok('systemctl start camstream', { timeoutMs: 60000 });
       await c.until('/healthz 200 after start', 20000, healthy);
+    });
+  });
+
+  // Debian 13's systemd 257 with the installed unit (test/appliance/reload.test.ts covers
+  // Debian 12's 252 and access control on).
+  await t.test('systemctl reload (the installed unit): a camera change applies with a viewer connected; a bad file fails the reload and changes nothing', async () => {
+    await phase('systemctl reload', async () => {
+      await c.ok('cp -p /etc/camstream.json /root/camstream.json.before-reload');
+      const edit = (js: string) =>
+        c.ok(`node -e 'const f="/etc/camstream.json",c=JSON.parse(require("fs").readFileSync(f));${js};require("fs").writeFileSync(f,JSON.stringify(c,null,1))'`);
+      const pid = await mainPid();
+      const w = await watchStream(`${base}/stream`);
+      const live = (from: number) => w.parts.slice(from).filter((p) => !p.noSignal);
+      try {
+        await c.until('live frames before the reload', 30000, async () => live(0).length >= 3);
+        await edit('c.camera={...(c.camera||{}),width:160,height:120}');
+        const r = await c.run('systemctl reload camstream', { timeoutMs: 90000 });
+        assert.equal(r.code, 0, `systemctl reload failed:\n${r.output}`);
+        const from = w.parts.length;
+        await c.until('frames at the new size on the same connection', 30000, async () =>
+          live(from).some((p) => { const s = jpegSize(p.body); return s?.width === 160 && s.height === 120; }),
+        );
+        assert.equal(w.ended, false, 'the viewer stayed connected');
+        assert.equal(await mainPid(), pid, 'reloaded in place, not restarted');
+
+        await edit('c.camera.fps=-3');
+        const since = await nowInContainer();
+        const bad = await c.run('systemctl reload camstream', { timeoutMs: 90000 });
+        assert.notEqual(bad.code, 0, 'a bad file fails the reload');
+        assert.match(await journal(since), /camera\.fps/, 'the journal names the key');
+        assert.equal(await c.prop(U, 'ActiveState'), 'active', 'the service carries on');
+        assert.equal(await mainPid(), pid);
+        const n = w.parts.length;
+        await c.until('the viewer carries on after the failed reload', 30000, async () => live(n).length >= 3);
+        assert.equal(w.ended, false);
+      } finally {
+        w.close();
+        await c.ok('cp -p /root/camstream.json.before-reload /etc/camstream.json && systemctl restart camstream', { timeoutMs: 60000 });
+        await c.until('/healthz 200 with the config restored', 30000, healthy);
+      }
     });
   });
 
