@@ -133,7 +133,7 @@ async function smallFramesPauseAndResume(t: TestContext, secured: boolean): Prom
   });
   reader.pause(); // a viewer whose link stalls for a moment
   reader.write(`GET /stream${secured ? `?token=${TOKEN}` : ''} HTTP/1.1\r\nHost: x\r\n\r\n`);
-  await waitFor(() => app.deps.viewers.size === 1, 5000, 'the viewer to join');
+  await waitFor(() => app.deps.viewers.size === 1, 60000, 'the viewer to join');
   const viewer = app.deps.viewers.list()[0];
 
   // Moving scene until the paused reader's socket is full and a frame is skipped
@@ -163,7 +163,7 @@ async function smallFramesPauseAndResume(t: TestContext, secured: boolean): Prom
     await new Promise((r) => setTimeout(r, 100));
   }
   // The newest frame went out once the socket drained, without a next frame to push it.
-  await waitFor(() => gotWanted, 5000, 'the newest frame to reach the viewer after its socket drained');
+  await waitFor(() => gotWanted, 60000, 'the newest frame to reach the viewer after its socket drained');
   assert.equal(app.deps.viewers.counters.stalled, 0, 'no viewer was dropped as stalled');
 }
 
