@@ -18,7 +18,8 @@ test('idle=stop releases the camera without viewers and restarts it for the next
   // Starts at boot (so a first snapshot works), then goes idle with no viewers. The idle
   // timer runs from boot, so on a slow machine the boot run may be stopped before its
   // first frame: require the boot run, not that it won the race to 'live'.
-  await waitFor(() => s.runs('rpicam-vid').length === 1, 60000, 'the camera to start at boot');
+  // (The stand-in may be killed before it logs its arguments, so check the spawn itself.)
+  assert.ok(childPid(app), 'the camera process was started at boot');
   await waitFor(() => status.state === 'idle', 60000, 'idle');
   assert.match((await getJson(`${base}/api/status`)).source.reason, /no viewers for 500 ms: camera stopped until the next viewer/);
   await waitFor(() => cameraProcesses(s.state).length === 0, 60000, 'the camera processes to end');
@@ -26,13 +27,14 @@ test('idle=stop releases the camera without viewers and restarts it for the next
   const health = await fetch(`${base}/healthz`);
   assert.equal(health.status, 200);
   assert.equal(((await health.json()) as { status: string }).status, 'idle');
-  assert.equal(s.runs('rpicam-vid').length, 1, 'nobody watched: the camera was not started again');
+  const bootRuns = s.runs('rpicam-vid').length;
+  assert.ok(bootRuns <= 1, 'nobody watched: the camera was not started again');
 
   // A viewer arrives: the camera starts again and frames flow to it.
   const w = await watchStream(`${base}/stream`);
   await waitFor(() => w.parts.filter((p) => !p.noSignal).length >= 3, 60000, 'frames after waking');
   // Within the warm-up: started once, straight away, not after a failure and a backoff.
-  assert.equal(s.runs('rpicam-vid').length, 2);
+  assert.equal(s.runs('rpicam-vid').length, bootRuns + 1);
   assert.equal(status.failures, 0, 'the camera woke without failing');
   assert.equal(status.restarts, 0, 'the camera woke without a restart after a failure');
   assert.equal(status.state, 'live');
@@ -48,7 +50,7 @@ test('idle=stop releases the camera without viewers and restarts it for the next
   w.close();
   await waitFor(() => status.state === 'idle', 60000, 'idle again after the viewer left');
   await waitFor(() => cameraProcesses(s.state).length === 0, 60000, 'the camera processes to end again');
-  assert.equal(s.runs('rpicam-vid').length, 2);
+  assert.equal(s.runs('rpicam-vid').length, bootRuns + 1);
 });
 
 test('idle=keep (the default) keeps capturing without viewers', async (t) => {
