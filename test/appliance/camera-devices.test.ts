@@ -18,10 +18,11 @@ if (unavailable) process.stderr.write(`\n*** SKIPPING the camera device sandbox 
 
 const PROBE = `const fs = require('fs');
 const out = {};
-for (const p of process.argv.slice(2)) {
+const [nonce, ...paths] = process.argv.slice(2);
+for (const p of paths) {
   try { fs.closeSync(fs.openSync(p, 'r+')); out[p] = 'opened'; } catch (e) { out[p] = e.code; }
 }
-console.log('PROBE ' + JSON.stringify(out));
+console.log('PROBE ' + nonce + ' ' + JSON.stringify(out));
 `;
 
 /** The shipped unit as a one-shot probe: same [Service] sandbox, ExecStart= runs the open() probe. */
@@ -29,7 +30,7 @@ function probeUnit(shipped: string, devices: string[], edit: (u: string) => stri
   const u = shipped
     .replace(/^Type=notify$/m, 'Type=oneshot')
     .replace(/^(NotifyAccess|WatchdogSec|ExecReload|Restart|RestartSec)=.*$/gm, '')
-    .replace(/^ExecStart=.*$/m, `ExecStart=/usr/bin/node /etc/camstream-probe.js ${devices.join(' ')}`);
+    .replace(/^ExecStart=.*$/m, `ExecStart=/usr/bin/node /etc/camstream-probe.js NONCE ${devices.join(' ')}`);
   return edit(u);
 }
 
@@ -40,12 +41,17 @@ function charMajor(devices: string, name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+let probes = 0;
 async function probe(c: Container, unitText: string): Promise<Record<string, string>> {
+  // Each run prints its own nonce: journalctl --since has 1 s resolution, so two probes in
+  // the same second would otherwise read the earlier one's line.
+  const nonce = `n${++probes}-${process.pid}`;
+  unitText = unitText.replace(' NONCE ', ` ${nonce} `);
   await c.ok(`echo ${Buffer.from(unitText).toString('base64')} | base64 -d >/etc/systemd/system/camstream-probe.service && systemctl daemon-reload`);
   const since = (await c.ok(`date '+%Y-%m-%d %H:%M:%S'`)).trim();
   await c.run('systemctl start camstream-probe', { timeoutMs: 60000 });
   const j = await c.ok(`journalctl -u camstream-probe --no-pager -o cat --since '${since}'`);
-  const line = /^PROBE (.*)$/m.exec(j);
+  const line = new RegExp(`^PROBE ${nonce} (.*)$`, 'm').exec(j);
   assert.ok(line, `the probe printed its result:\n${j}`);
   return JSON.parse(line[1]) as Record<string, string>;
 }
