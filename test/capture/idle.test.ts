@@ -55,7 +55,9 @@ test('idle=stop releases the camera without viewers and restarts it for the next
 
 test('idle=keep (the default) keeps capturing without viewers', async (t) => {
   const s = standin(t, ['pi']);
-  const { app } = await startCameraServer(t, { camera: { source: 'libcamera', width: 320, height: 240, fps: 10, idleTimeoutMs: 0 } }, { env: s.env });
+  // stallTimeoutMs: a stand-in starved of CPU (busy CI) must not be restarted as stalled,
+  // which would be a second run for a reason other than the idle policy under test.
+  const { app } = await startCameraServer(t, { camera: { source: 'libcamera', width: 320, height: 240, fps: 10, idleTimeoutMs: 0, stallTimeoutMs: 60000 } }, { env: s.env });
   await waitFor(() => app.supervisor.status.state === 'live', 60000, 'live');
   await new Promise((r) => setTimeout(r, 700));
   assert.equal(app.supervisor.status.state, 'live');
