@@ -167,7 +167,8 @@ export class Supervisor {
     const deadline = this.now() + waitMs;
     while (this.running && this.status.state === 'starting' && this.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     if (this.status.state !== 'live' || lastLive === null) return null;
-    const gap = this.liveSince - lastLive;
+    // Whole ms: the monotonic clock has sub-ms fractions nobody needs in a log line.
+    const gap = Math.round(this.liveSince - lastLive);
     this.opts.log.info({ gapMs: gap, source: this.status.description }, 'camera restarted with the new settings');
     return gap;
   }
