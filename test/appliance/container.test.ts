@@ -9,9 +9,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { Container, ensureRootfs, nspawnUnavailable } from '../helpers/nspawn';
+import { Container, ensureRootfs, freePort, nspawnUnavailable } from '../helpers/nspawn';
 import { isJpeg, readStream } from '../helpers/mjpeg-client';
 import { basic, probe, rawRequest } from '../helpers/raw-http';
 import { httpsGet, selfSignedCert } from '../helpers/self-signed-cert';
@@ -27,17 +26,6 @@ if (unavailable) {
   process.stderr.write(`\n*** SKIPPING the systemd container test: ${unavailable} ***\n\n`);
 }
 
-/** A port free on the host right now (the container shares the host's network). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -15,10 +15,9 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Container, ensureRootfs, nspawnUnavailable } from '../helpers/nspawn';
+import { Container, ensureRootfs, freePort, nspawnUnavailable } from '../helpers/nspawn';
 import { isJpeg, readStream } from '../helpers/mjpeg-client';
 import { runTool } from '../helpers/run-tool';
 import { hashPassword } from '../../src/auth/scrypt';
@@ -32,16 +31,6 @@ const HOST_CA = '/etc/ssl/certs/ca-certificates.crt';
 const skip = nspawnUnavailable();
 if (skip) process.stderr.write(`\n*** SKIPPING the Ansible roll-out test: ${skip} ***\n\n`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface HostStats {
   ok: number;
@@ -66,7 +55,7 @@ test('deploy/: ansible-playbook installs, configures and upgrades camstream one 
   for (const d of ['deploy-apt-archives/partial', 'npm', 'deploy-build']) fs.mkdirSync(path.join(CACHE, d), { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'camstream-ansible-'));
   t.after(() => fs.rmSync(work, { recursive: true, force: true }));
-  const port = await freePort();
+  const port = await freePort('127.0.0.1');
   // One commit for every run: the tree may move under a developer's feet meanwhile.
   const commit = execFileSync('git', ['-C', REPO, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
   t.diagnostic(`port ${port}, release ${commit}`);
@@ -175,7 +164,7 @@ test('deploy/: ansible-playbook installs, configures and upgrades camstream one 
 
   await t.test('over SSH, as the inventory example connects (sshd on a loopback port, pipelining): still changed=0', async () => {
     // The Pi side of what Raspberry Pi Imager's "Enable SSH" gives: sshd and a key.
-    const sshPort = await freePort();
+    const sshPort = await freePort('127.0.0.1');
     const key = path.join(work, 'id_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'camstream-test', '-f', key]);
     const pub = fs.readFileSync(`${key}.pub`, 'utf8').trim();

@@ -5,10 +5,10 @@
 // /opt/camstream, where the unit expects it; the camstream user is created as
 // install.sh does.
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { Container, ensureRootfs, nspawnUnavailable } from './nspawn';
+export { freePort } from './nspawn';
 
 export const REPO = path.resolve(__dirname, '..', '..', '..');
 const CACHE = process.env.CAMSTREAM_TEST_CACHE ?? '/var/cache/camstream-test';
@@ -43,14 +43,3 @@ export async function bootHostUsr(t: TestContext, name: string): Promise<Contain
   return c;
 }
 
-/** A TCP port free on this machine right now (these containers share its network). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}

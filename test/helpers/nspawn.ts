@@ -4,6 +4,7 @@
 // the only way to exercise the unit, the watchdog and the install scripts for real.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 
 export interface RunResult {
@@ -187,4 +188,16 @@ export function ensureRootfs(repo: string, suite: string, timeoutMs: number): st
   const r = spawnSync('bash', [path.join(repo, 'scripts/container/rootfs.sh'), suite], { encoding: 'utf8', timeout: timeoutMs });
   if (r.error || r.status !== 0) throw new Error(`rootfs build failed: ${r.error?.message ?? ''}\n${r.stderr}`);
   return r.stdout.trim().split('\n').pop()!;
+}
+
+/** A TCP port free on this machine right now (the containers share its network). */
+export function freePort(host = '0.0.0.0'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }
