@@ -3,8 +3,8 @@
 import convict from 'convict';
 import { parseHash } from '../auth/scrypt';
 import { tokenEntryProblem } from '../auth/tokens';
-import { parseCidr } from '../http/access-list';
-import { frameAncestorsProblem } from '../http/security-headers';
+import { parseCidr } from '../net/cidr';
+import { frameAncestorsProblem } from './frame-ancestors';
 
 const registered = new Set<string>();
 
