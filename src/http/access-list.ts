@@ -6,6 +6,7 @@ import type Koa from 'koa';
 import type { Logger } from '../log';
 import { clientAddress } from './client-address';
 import { parseCidr } from '../net/cidr';
+import { refuse } from './refuse';
 
 export class AccessList {
   private readonly list = new net.BlockList();
@@ -36,9 +37,6 @@ export function accessListMiddleware(allow: readonly string[], log: Logger): Koa
     const address = clientAddress(ctx.req);
     if (list.allows(address)) return next();
     l.debug({ address, code: 'CAMSTREAM_ERR_FORBIDDEN_NETWORK' }, 'client outside server.allow refused');
-    ctx.status = 403;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.type = 'text/plain';
-    ctx.body = `${address} is not in an allowed network (server.allow) (CAMSTREAM_ERR_FORBIDDEN_NETWORK)\n`;
+    refuse(ctx, 403, 'CAMSTREAM_ERR_FORBIDDEN_NETWORK', `${address} is not in an allowed network (server.allow)`);
   };
 }

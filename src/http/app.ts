@@ -15,6 +15,7 @@ import { accessListMiddleware } from './access-list';
 import { uriLengthLimit } from './access-uri-length';
 import { authMiddleware } from './auth';
 import { securityHeaders } from './security-headers';
+import { refuse } from './refuse';
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
@@ -42,7 +43,9 @@ export function createApp(deps: AppDeps): Koa {
   router.get('/qr.svg', qrHandler());
   router.get('/healthz', healthHandler(deps));
   // Always routed: metrics.enabled may be switched by a config reload; off = 404.
-  router.get('/metrics', (ctx) => (deps.metrics ? metricsHandler(deps.metrics)(ctx) : undefined));
+  router.get('/metrics', (ctx) =>
+    deps.metrics ? metricsHandler(deps.metrics)(ctx) : refuse(ctx, 404, 'CAMSTREAM_ERR_METRICS_DISABLED', 'metrics are off here: set metrics.enabled to true to serve /metrics'),
+  );
 
   // Headers first, so every answer carries them, refusals included.
   // Built from deps.config and rebuilt when a reload changes their part of it.
@@ -69,21 +72,18 @@ export function createApp(deps: AppDeps): Koa {
     try {
       await next();
     } catch (err) {
-      if (err instanceof BadRequest) {
-        ctx.status = 400;
-        ctx.type = 'text/plain';
-        ctx.body = `${err.message}\n`;
-        return;
-      }
+      if (err instanceof BadRequest) return refuse(ctx, 400, err.code, err.message);
       log.error({ err, url: ctx.url }, 'request failed');
-      ctx.status = 500;
-      ctx.type = 'text/plain';
-      ctx.body = 'internal error\n';
+      return refuse(ctx, 500, 'CAMSTREAM_ERR_INTERNAL', 'internal error (the server log has the details)');
     }
-    if (ctx.status === 404 && ctx.body === undefined) {
-      ctx.type = 'text/plain';
-      ctx.body = 'not found\n';
-      ctx.status = 404; // setting a body resets Koa's default status to 200
+    // What no route answered: unknown paths (Koa's default 404) and methods the router
+    // refused (allowedMethods: 405 with Allow, 501 for methods it does not know).
+    if (ctx.respond === false || (ctx.body !== undefined && ctx.body !== null)) return;
+    const path = JSON.stringify(ctx.path.slice(0, 200));
+    if (ctx.status === 404) return refuse(ctx, 404, 'CAMSTREAM_ERR_NOT_FOUND', `not found: no page at ${path} (the README lists the URLs)`);
+    if (ctx.status === 405 || ctx.status === 501) {
+      const allow = ctx.response.get('Allow') || 'GET, HEAD';
+      return refuse(ctx, ctx.status, 'CAMSTREAM_ERR_METHOD_NOT_ALLOWED', `method ${ctx.method} not allowed on ${path}: use ${allow}`);
     }
   });
   // Access list, then authentication, then the router: nothing reaches a route (or

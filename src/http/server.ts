@@ -8,6 +8,7 @@ import type { Config } from '../config/schema';
 import { CamstreamError } from '../errors';
 import type { Logger } from '../log';
 import { capConnectionsPerAddress } from './access-connection-cap';
+import { rawRefusal } from './refuse';
 
 export interface RunningServer {
   server: http.Server | https.Server;
@@ -72,16 +73,15 @@ export async function listen(app: Koa, config: Readonly<Config>['server'], log: 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // Malformed requests, oversized headers, timeouts: answer if we can, then drop.
     if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
-    const [status, why] =
+    const answer =
       err.code === 'HPE_HEADER_OVERFLOW'
         ? urlOverflowed(err)
-          ? ['414 URI Too Long', `URL too long: expected a request line under ${http.maxHeaderSize} bytes`]
-          : ['431 Request Header Fields Too Large', `request headers too large: expected under ${http.maxHeaderSize} bytes in all`]
+          ? rawRefusal(414, 'CAMSTREAM_ERR_URI_TOO_LONG', `URL too long: expected a request line under ${http.maxHeaderSize} bytes`)
+          : rawRefusal(431, 'CAMSTREAM_ERR_HEADERS_TOO_LARGE', `request headers too large: expected under ${http.maxHeaderSize} bytes in all`)
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? ['408 Request Timeout', 'request not received in time']
-          : ['400 Bad Request', `malformed HTTP request (${err.code ?? 'parse error'}): expected "METHOD /path HTTP/1.1" and "Name: value" header lines`];
-    const body = `${why}\n`;
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+          ? rawRefusal(408, 'CAMSTREAM_ERR_REQUEST_TIMEOUT', `request not received in time: expected the whole request within server.headersTimeoutMs / requestTimeoutMs`)
+          : rawRefusal(400, 'CAMSTREAM_ERR_MALFORMED_REQUEST', `malformed HTTP request (${err.code ?? 'parse error'}): expected "METHOD /path HTTP/1.1" and "Name: value" header lines`);
+    socket.end(answer);
     socket.destroySoon?.();
   });
   await new Promise<void>((resolve, reject) => {

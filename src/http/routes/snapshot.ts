@@ -1,17 +1,14 @@
 // GET /snapshot: the newest JPEG. Takes no streaming slot.
 import type Koa from 'koa';
 import type { AppDeps } from '../deps';
+import { refuse } from '../refuse';
 
 export function snapshotHandler(deps: AppDeps) {
   return (ctx: Koa.Context): void => {
     const frame = deps.hub.latest;
     ctx.set('Cache-Control', 'no-store, no-cache, must-revalidate, max-age=0');
     if (!frame) {
-      ctx.status = 503;
-      ctx.set('Retry-After', '1');
-      ctx.type = 'text/plain';
-      ctx.body = `no frame yet: the camera (${deps.source.kind}) is ${deps.source.state}${deps.source.reason ? `: ${deps.source.reason}` : ''}\n`;
-      return;
+      return refuse(ctx, 503, 'CAMSTREAM_ERR_NO_FRAME', `no frame yet: the camera (${deps.source.kind}) is ${deps.source.state}${deps.source.reason ? `: ${deps.source.reason}` : ''}`, { retryAfterSec: 1 });
     }
     ctx.status = 200;
     ctx.type = 'image/jpeg';

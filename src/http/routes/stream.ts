@@ -6,6 +6,7 @@ import { STREAM_CONTENT_TYPE, STREAM_PREAMBLE } from '../../hub/frame';
 import type { AppDeps } from '../deps';
 import { clientAddress } from '../client-address';
 import { parseFps } from '../query';
+import { refuse } from '../refuse';
 import type { Principal } from '../../hub/viewer';
 
 export const STREAM_HEADERS = {
@@ -42,12 +43,7 @@ export function streamHandler(deps: AppDeps) {
     } catch (err) {
       if (err instanceof SlotRefused) {
         log.info({ address, code: err.code, status: err.status }, 'viewer refused');
-        ctx.status = err.status;
-        ctx.set('Retry-After', String(err.retryAfterSec));
-        ctx.set('Cache-Control', 'no-store');
-        ctx.type = 'text/plain';
-        ctx.body = `${err.message}; retry in ${err.retryAfterSec} s\n`;
-        return;
+        return refuse(ctx, err.status, err.code, `${err.message}; retry in ${err.retryAfterSec} s`, { retryAfterSec: err.retryAfterSec });
       }
       if (gone.signal.aborted) {
         ctx.respond = false;
