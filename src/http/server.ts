@@ -38,12 +38,19 @@ function readTls(tls: Readonly<Config>['server']['tls']): { cert: Buffer; key: B
   return { cert: read(tls.cert, 'cert'), key: read(tls.key, 'key') };
 }
 
-/** A request line the parser gave up on before its end: the URL itself is too long. */
+/**
+ * A request line the parser gave up on before its end: the URL itself is too long.
+ * `rawPacket` is only the chunk being parsed: over TLS (16 KiB records) it may start
+ * inside the URL, so a first line ending in " HTTP/x.y" that is not a whole request
+ * line ("METHOD target HTTP/x.y") is the tail of an overlong URL too.
+ */
 function urlOverflowed(err: NodeJS.ErrnoException & { rawPacket?: Buffer }): boolean {
   const raw = err.rawPacket;
   if (!raw) return false;
   const eol = raw.indexOf('\r\n');
-  return eol < 0 || eol > 8192;
+  if (eol < 0 || eol > 8192) return true;
+  const first = raw.subarray(0, eol).toString('latin1');
+  return / HTTP\/\d\.\d$/.test(first) && !/^[A-Z]+ \S+ HTTP\/\d\.\d$/.test(first);
 }
 
 export async function listen(app: Koa, config: Readonly<Config>['server'], log: Logger): Promise<RunningServer> {
