@@ -1,6 +1,7 @@
 // The cameras a config describes, as the rest of camstream sees them: a list in
 // index order, each with its effective settings. The single `camera` form is one
 // camera named "default" at index 0, so code never special-cases it.
+import { redactUrl } from '../capture/relay-url';
 import type { Config } from './schema';
 
 export interface CameraEntry {
@@ -31,4 +32,24 @@ export function camerasOf(config: Readonly<Config>): CameraEntry[] {
 /** The limits of the process-wide StreamBudget: stream.maxClientsTotal, 0 meaning stream.maxClients. */
 export function budgetLimitsOf(config: Readonly<Config>): { maxClientsTotal: number; maxClientsPerIp: number } {
   return { maxClientsTotal: config.stream.maxClientsTotal || config.stream.maxClients, maxClientsPerIp: config.stream.maxClientsPerIp };
+}
+
+/**
+ * One line on where a camera's frames come from, for `check-config` and logs.
+ * Never shows a secret: relay URLs are redacted, GStreamer pipelines (which may
+ * carry an rtsp://user:pass@ location) are not echoed.
+ */
+export function sourceSummary(camera: Readonly<Config['camera']>): string {
+  switch (camera.source) {
+    case 'opencv':
+      return camera.device.includes('!') ? 'opencv, a GStreamer pipeline' : `opencv ${camera.device}`;
+    case 'libcamera':
+      return `libcamera, Pi camera ${(camera as { index?: number }).index ?? 0}`;
+    case 'http':
+      return `http ${redactUrl(camera.url)}`;
+    case 'files':
+      return `files ${camera.dir}`;
+    default:
+      return camera.source;
+  }
 }

@@ -29,11 +29,16 @@ export function lookup(obj: unknown, path: string): { found: boolean; value?: un
 export function convictProblems(message: string, ctx: ProblemContext): string[] {
   const problems: string[] = [];
   const reported = new Set<string>();
-  for (const line of message.split('\n')) {
+  const lines = message.split('\n');
+  // A section given as a plain value ("stream": 5) is reported once, as such, not
+  // also as an unknown key.
+  const sections = new Set(lines.map((l) => /^configuration param '(.+)\.[^.]+' missing from config/.exec(l)?.[1]).filter((k) => k !== undefined));
+  for (const line of lines) {
     const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
     const missing = /^configuration param '(.+)' missing from config/.exec(line);
     if (undeclared) {
       const key = undeclared[1];
+      if (sections.has(key)) continue;
       const hint = closest(ctx.name(key), ctx.known);
       problems.push(`${ctx.where(key)}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
     } else if (missing) {
