@@ -63,6 +63,11 @@ export function loadCameras(given: unknown, top: Readonly<Config> | null, file: 
       out.problems.push(
         `${prefix} in ${file}: expected a camera name of a-z, 0-9, "_" and "-" starting with a letter or digit, at most 32 characters (it is part of the camera's URLs, /cam/NAME/stream), got ${describeValue(name)}`,
       );
+    } else if (/^\d+$/.test(name)) {
+      // JavaScript puts such keys first, in numeric order, whatever the file says,
+      // and the order is the camera's index.
+      ok = false;
+      out.problems.push(`${prefix} in ${file}: expected a camera name that is not only digits (JSON objects do not keep those in file order, and the order is the index), e.g. "cam${name}", got ${describeValue(name)}`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       out.problems.push(`${prefix} in ${file}: expected an object of camera settings (any camera.* key, and stream.maxClients / stream.maxFps), got ${describeValue(value)}`);

@@ -89,7 +89,9 @@ test('a bad camera name is an error naming it', () => {
   for (const name of ['Front', '-x', 'a.b', 'cam one', 'x'.repeat(33), '_x', 'é']) {
     onlyProblem({ cameras: { [name]: { source: 'testpattern' } } }, /^cameras\..* in .*: expected a camera name of a-z, 0-9, "_" and "-" starting with a letter or digit, at most 32 characters .*got ".*" \(string\)$/);
   }
-  for (const name of ['a', '0', 'front-left', 'nozzle_2', 'x'.repeat(32)]) assert.ok(load({ cameras: { [name]: { source: 'testpattern' } } }).cameras[name]);
+  for (const name of ['a', '0a', 'front-left', 'nozzle_2', 'x'.repeat(32)]) assert.ok(load({ cameras: { [name]: { source: 'testpattern' } } }).cameras[name]);
+  // Digits only: JSON.parse would put it first whatever the file says, and the order is the index.
+  onlyProblem({ cameras: { front: { source: 'testpattern' }, 1: { source: 'testpattern' } } }, /^cameras\.1 in .*: expected a camera name that is not only digits .*e\.g\. "cam1", got "1" \(string\)$/);
 });
 
 test("a camera's bad value says what the same key says under camera, with the camera's name", () => {
