@@ -192,7 +192,7 @@ export const schema = {
     },
   },
   cameras: {
-    doc: 'Several cameras: {"front": {"source": "libcamera"}, "nozzle": {"source": "opencv", "device": "/dev/v4l/by-id/…", "stream": {"maxClients": 3}}}. Each name (a-z, 0-9, _ and -, up to 32 characters, starting with a letter or digit) is in the camera\'s URLs (/cam/NAME/stream); the order is the camera\'s index (/?action=stream_N; index 0 is also /stream). An entry takes every camera.* key (the camera section is the defaults each entry inherits) plus stream.maxClients and stream.maxFps for that camera. {} = one camera, the camera section, named "default". Two cameras on one device, or more than one with source auto, are errors.',
+    doc: 'Several cameras: {"front": {"source": "libcamera"}, "nozzle": {"source": "opencv", "device": "/dev/v4l/by-id/…", "stream": {"maxClients": 3}}}. Each name (a-z, 0-9, _ and -, up to 32 characters, starting with a letter or digit, not digits only) is in the camera\'s URLs (/cam/NAME/stream); the order is the camera\'s index (/?action=stream_N; index 0 is also /stream). An entry takes every camera.* key (the camera section is the defaults each entry inherits) plus stream.maxClients and stream.maxFps for that camera. {} = one camera, the camera section, named "default". Two cameras on one device, or more than one with source auto, are errors.',
     format: cameraMap,
     default: {},
   },
