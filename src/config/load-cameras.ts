@@ -32,6 +32,8 @@ function entrySchema(d: Defaults): Record<string, unknown> {
 }
 
 export interface LoadedCameras {
+  /** True when `cameras` names at least one camera (valid or not): the camera section is then only defaults. */
+  named: boolean;
   /** Valid entries with every key resolved, in file order. */
   cameras: Record<string, CameraSettings>;
   /** What each entry wrote itself (to tell inherited values from its own in messages). */
@@ -45,8 +47,9 @@ export interface LoadedCameras {
  * cameras' own mistakes against the built-in defaults.
  */
 export function loadCameras(given: unknown, top: Readonly<Config> | null, file: string): LoadedCameras {
-  const out: LoadedCameras = { cameras: {}, given: new Map(), problems: [] };
+  const out: LoadedCameras = { named: false, cameras: {}, given: new Map(), problems: [] };
   if (given === undefined) return out;
+  out.named = given !== null && typeof given === 'object' && Object.keys(given).length > 0;
   if (given === null || typeof given !== 'object' || Array.isArray(given)) {
     out.problems.push(`cameras in ${file}: expected an object of named cameras such as {"front": {"source": "libcamera"}, "nozzle": {…}}, got ${describeValue(given)}`);
     return out;

@@ -7,7 +7,7 @@ import { schema, type Config } from './schema';
 import { stripComments } from './example';
 import { cameraProblems } from './camera-checks';
 import { cameraConflicts } from './camera-conflicts';
-import { loadCameras } from './load-cameras';
+import { loadCameras, type LoadedCameras } from './load-cameras';
 import { convictProblems, lookup } from './convict-errors';
 
 export const DEFAULT_CONFIG_PATH = '/etc/camstream.json';
@@ -125,7 +125,7 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
     const cams = loadCameras(givenCameras, config, file ?? 'the config');
     problems.push(...cams.problems);
     config.cameras = cams.cameras;
-    if (cams.problems.length === 0) problems.push(...crossCheck(config, cams.given));
+    problems.push(...crossCheck(config, cams));
   } else if (givenCameras !== undefined) {
     // Still report what is wrong in the cameras, measured against the built-in defaults.
     problems.push(...loadCameras(givenCameras, null, file ?? 'the config').problems);
@@ -135,8 +135,9 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
 }
 
 /** Rules that tie keys together; each line still names the keys and values. */
-function crossCheck(c: Config, given: ReadonlyMap<string, Readonly<Record<string, unknown>>>): string[] {
+function crossCheck(c: Config, { named, given }: LoadedCameras): string[] {
   const out: string[] = [];
+  // The valid cameras (a bad one has been reported already).
   const cams = Object.entries(c.cameras);
   const total = c.stream.maxClientsTotal || c.stream.maxClients;
   const perCamera = cams.length === 0 ? c.stream.maxClients : cams.reduce((n, [, cam]) => n + cam.stream.maxClients, 0);
@@ -158,7 +159,7 @@ function crossCheck(c: Config, given: ReadonlyMap<string, Readonly<Record<string
       `server.maxConnectionsPerIp: expected more than stream.maxClientsPerIp (${c.stream.maxClientsPerIp}: room for its streams plus a snapshot or page), got ${c.server.maxConnectionsPerIp}`,
     );
   }
-  if (cams.length === 0) {
+  if (!named) {
     out.push(...cameraProblems(c.camera));
   } else {
     // Every camera gets the checks the single camera gets; a value it inherits is

@@ -130,6 +130,9 @@ test('unknown keys in a camera are errors with the closest key suggested; non-ob
   // A mistake elsewhere does not hide a camera's.
   const both = problems({ stream: { maxClients: 'lots' }, cameras: { front: { fps: 0 } } });
   assert.ok(both.some((l) => /^stream\.maxClients in /.test(l)) && both.some((l) => /^cameras\.front\.fps in /.test(l)), both.join('\n'));
+  // Nor does a camera's hide a rule between keys; and with cameras the camera section is only defaults (no camera.dir rule).
+  const cross = problems({ server: { maxConnections: 10 }, camera: { source: 'files' }, cameras: { front: { fps: 0 } } });
+  assert.deepEqual(cross.map((l) => l.replace(/[: ].*/, '')), ['cameras.front.fps', 'server.maxConnections'], cross.join('\n'));
 });
 
 test('two cameras on one device are an error: same string, same file behind a link, "N" and /dev/videoN', () => {
