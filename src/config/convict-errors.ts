@@ -30,22 +30,27 @@ export function convictProblems(message: string, ctx: ProblemContext): string[] 
   const problems: string[] = [];
   const reported = new Set<string>();
   const lines = message.split('\n');
-  // A section given as a plain value ("stream": 5) is reported once, as such, not
-  // also as an unknown key.
-  const sections = new Set(lines.map((l) => /^configuration param '(.+)\.[^.]+' missing from config/.exec(l)?.[1]).filter((k) => k !== undefined));
+  // convict says "missing" both for a section given as a plain value ("stream": 5)
+  // and for a key given an object ("fps": {…}); each is reported once, as what it
+  // is, and not also as unknown keys below it.
+  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const culprit = (missingKey: string) => (isObject(ctx.given(missingKey)) ? missingKey : missingKey.split('.').slice(0, -1).join('.'));
+  const culprits = lines.map((l) => /^configuration param '(.+)' missing from config/.exec(l)?.[1]).filter((k) => k !== undefined).map(culprit);
+  const under = (key: string) => culprits.some((c) => key === c || key.startsWith(`${c}.`));
   for (const line of lines) {
     const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
     const missing = /^configuration param '(.+)' missing from config/.exec(line);
     if (undeclared) {
       const key = undeclared[1];
-      if (sections.has(key)) continue;
+      if (under(key)) continue;
       const hint = closest(ctx.name(key), ctx.known);
       problems.push(`${ctx.where(key)}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
     } else if (missing) {
-      const parent = missing[1].split('.').slice(0, -1).join('.');
-      if (reported.has(parent)) continue;
-      reported.add(parent);
-      problems.push(`${ctx.where(parent)}: expected an object of settings, got ${describeValue(ctx.given(parent))}`);
+      const key = culprit(missing[1]);
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const what = key === missing[1] ? 'a single value, not an object' : 'an object of settings';
+      problems.push(`${ctx.where(key)}: expected ${what}, got ${describeValue(ctx.given(key))}`);
     } else {
       const m = /^([\w.]+): (expected [^:]*)/.exec(line);
       if (m) {

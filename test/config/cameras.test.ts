@@ -126,6 +126,8 @@ test('unknown keys in a camera are errors with the closest key suggested; non-ob
   assert.equal(p.length, 3, p.join('\n'));
   onlyProblem({ cameras: { front: 5 } as never }, /^cameras\.front in .*: expected an object of camera settings .*got 5 \(number\)$/);
   onlyProblem({ cameras: { front: { stream: 5 } } }, /^cameras\.front\.stream in .*: expected an object of settings, got 5 \(number\)$/);
+  onlyProblem({ cameras: { front: { fps: { max: 10 } } } }, /^cameras\.front\.fps in .*: expected a single value, not an object, got \{"max":10\} \(object\)$/);
+  onlyProblem({ camera: { fps: { max: 10 } } }, /^camera\.fps in .*: expected a single value, not an object, got \{"max":10\} \(object\)$/);
   onlyProblem({ cameras: [{ source: 'testpattern' }] as never }, /^cameras in .*: expected an object of named cameras .*got \[.*\] \(array\)$/);
   // A mistake elsewhere does not hide a camera's.
   const both = problems({ stream: { maxClients: 'lots' }, cameras: { front: { fps: 0 } } });
