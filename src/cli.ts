@@ -96,6 +96,10 @@ async function main(argv: string[]): Promise<void> {
   const loaded = load(args.configPath);
   if (args.command === 'check-config') {
     process.stdout.write(`${loaded.file ?? 'defaults (no config file)'}: OK\n`);
+    if (Object.keys(loaded.config.cameras).length > 0) {
+      const { camerasOf, sourceSummary } = await import('./config/cameras');
+      for (const c of camerasOf(loaded.config)) process.stdout.write(`  camera ${c.index} ${c.name}: ${sourceSummary(c.camera)}\n`);
+    }
     return;
   }
 

@@ -70,6 +70,15 @@ export const nonEmptyText = register('non-empty text', (v) => {
   if (typeof v !== 'string' || v.trim() === '') throw new Error('expected a non-empty string');
 });
 
+/**
+ * cameras: an object of named cameras. load.ts takes it out before convict (convict
+ * cannot hold a map of nested settings) and checks each entry itself; this only
+ * guards the shape of what convict keeps.
+ */
+export const cameraMap = register('map of cameras', (v) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('expected an object of named cameras such as {"front": {…}}');
+});
+
 /** A list of strings; from env, a comma-separated list. */
 export const textList = register(
   'list of strings',
