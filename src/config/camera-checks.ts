@@ -8,6 +8,10 @@ import type { Config } from './schema';
 
 export function cameraProblems(cam: Readonly<Config['camera']>): string[] {
   const out: string[] = [];
+  if (cam.index !== 0 && cam.source !== 'libcamera') {
+    // auto always takes the first Pi camera; a number meant for another would be ignored unseen.
+    out.push(`camera.index: expected 0 (the Pi camera number is only used with camera.source "libcamera"), got ${cam.index} with camera.source ${JSON.stringify(cam.source)}`);
+  }
   if (cam.source === 'http') {
     const problem = relayUrlProblem(cam.url);
     if (problem) out.push(`camera.url: ${problem}`);
