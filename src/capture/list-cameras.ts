@@ -44,7 +44,8 @@ function slug(s: string): string {
  */
 function usbName(c: UsbCamera): string {
   const serial = (c.byId ?? '').replace(/^usb-/, '').replace(/-video-index\d+$/, '');
-  const model = serial.split('_').find((t) => /^[A-Za-z]{1,4}\d{2,5}[A-Za-z]?$/.test(t) && !/^[0-9a-f]{4}$/i.test(t));
+  // The first part is the vendor (its name, or its USB id such as 046d when it gives none).
+  const model = serial.split('_').slice(1).find((t) => /^[A-Za-z]{1,4}\d{2,5}[A-Za-z]?$/.test(t));
   if (model) return `usb-${model.toLowerCase()}`;
   const card = slug(c.card.split(':')[0]);
   if (card) return card.startsWith('usb') ? card : slug(`usb-${card}`);
@@ -60,7 +61,7 @@ function unique(name: string, taken: Set<string>): string {
 
 function describeUsb(c: UsbCamera): string {
   const what = c.card || 'USB webcam';
-  if (c.pinnedBy === 'by-path') return `${what} (USB webcam; pinned by its USB port: another webcam has the same by-id name, so keep each in its port)`;
+  if (c.pinnedBy === 'by-path') return `${what} (USB webcam; another has the same by-id name, so pinned by its USB port: keep it in this port)`;
   if (c.pinnedBy === 'node') return `${what} (video node; udev made no /dev/v4l link, so its number may change between boots)`;
   return `${what} (USB webcam)`;
 }

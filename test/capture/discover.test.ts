@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { AutoSource, chooseCamera } from '../../src/capture/auto';
 import { listUsbCameras } from '../../src/capture/discover';
+import { describeCameras } from '../../src/capture/list-cameras';
 import { loadConfig } from '../../src/config/load';
 import { capturingLogger, waitFor, writeConfig } from '../helpers/camstream';
 import { fakeDevTree, webcam, type FakeNode } from '../helpers/fake-dev';
@@ -53,6 +54,8 @@ test('USB webcams: capture nodes only, by-id when the name is their own, by-path
   );
   // The pinned path leads to the camera's own capture node.
   for (const c of found) assert.equal(fs.realpathSync(c.device), c.node);
+  // Names: the model number in the by-id name (after the vendor part), else the card name.
+  assert.deepEqual(describeCameras({ cameras: found, pi: null }).map((c) => c.name), ['usb-c270', 'usb-2-0-camera', 'usb-2-0-camera-2']);
 });
 
 test('list-cameras: two Pi cameras and two identical webcams are four cameras, the twins pinned by USB port; the snippet loads as camera config', async (t) => {
