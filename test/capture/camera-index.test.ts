@@ -18,8 +18,10 @@ const exec = promisify(execFile);
 async function snapshot(base: string): Promise<Buffer> {
   return waitFor(async () => {
     const res = await fetch(`${base}/snapshot`);
-    return res.status === 200 ? Buffer.from(await res.arrayBuffer()) : null;
-  }, 20000, 'a snapshot');
+    const body = Buffer.from(await res.arrayBuffer());
+    // ffmpeg (behind the stand-in) marks its JPEGs with a "Lavc" comment; a NO SIGNAL picture (camera still starting) has none.
+    return res.status === 200 && body.includes('Lavc') ? body : null;
+  }, 30000, 'a snapshot from the camera');
 }
 
 test('--camera N is given for camera.index N, and not for camera 0 (rpicam-vid\'s default, so one-camera command lines stay as they were)', () => {
@@ -29,8 +31,8 @@ test('--camera N is given for camera.index N, and not for camera 0 (rpicam-vid\'
 });
 
 test('source libcamera with camera.index 1 streams Pi camera 1\'s picture, index 0 camera 0\'s', async (t) => {
-  const s = standin(t, ['pi']);
-  const env = { ...s.env, STANDIN_PI_CAMERAS: '2' };
+  const s = standin(t, ['pi'], 'ok', { piCameras: 2 });
+  const env = s.env;
   const seen: number[] = [];
   for (const index of [1, 0]) {
     const { base } = await startCameraServer(t, { camera: { source: 'libcamera', index, width: 320, height: 240, fps: 10 } }, { env });
@@ -46,8 +48,8 @@ test('source libcamera with camera.index 1 streams Pi camera 1\'s picture, index
 });
 
 test('a camera number past what rpicam-vid lists: rpicam-vid\'s own error reaches /api/status', async (t) => {
-  const s = standin(t, ['pi']);
-  const { base } = await startCameraServer(t, { camera: { source: 'libcamera', index: 2, width: 320, height: 240, fps: 10 } }, { env: { ...s.env, STANDIN_PI_CAMERAS: '2' } });
+  const s = standin(t, ['pi'], 'ok', { piCameras: 2 });
+  const { base } = await startCameraServer(t, { camera: { source: 'libcamera', index: 2, width: 320, height: 240, fps: 10 } }, { env: s.env });
   await waitFor(async () => /rpicam-vid exited with code 255: ERROR: \*\*\* selected camera is not available \*\*\*/.test((await getJson(`${base}/api/status`)).source.reason ?? ''), 20000, 'the error in /api/status');
 });
 

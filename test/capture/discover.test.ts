@@ -59,9 +59,9 @@ test('USB webcams: capture nodes only, by-id when the name is their own, by-path
 });
 
 test('list-cameras: two Pi cameras and two identical webcams are four cameras, the twins pinned by USB port; the snippet loads as camera config', async (t) => {
-  const s = standin(t, ['pi']);
+  const s = standin(t, ['pi'], 'ok', { piCameras: 2 });
   const { devDir, sysDir } = fakeDevTree(t, [...PI_NODES, ...twinWebcams()]);
-  const env = { ...s.env, STANDIN_PI_CAMERAS: '2' };
+  const env = s.env;
   const r = await listCameras(['--json', '--dev', devDir, '--sys', sysDir], env);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
@@ -97,9 +97,9 @@ test('list-cameras: two Pi cameras and two identical webcams are four cameras, t
 });
 
 test('list-cameras with no camera: exit 0 and says what it looked for; a wrong argument is a usage error', async (t) => {
-  const s = standin(t, ['pi']);
+  const s = standin(t, ['pi'], 'ok', { piCameras: 0 });
   const { devDir, sysDir } = fakeDevTree(t, PI_NODES);
-  const env = { ...s.env, STANDIN_PI_CAMERAS: '0' };
+  const env = s.env;
   const r = await listCameras(['--dev', devDir, '--sys', sysDir], env);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `No camera found: rpicam-vid --list-cameras lists none, and no USB webcam under ${devDir}/v4l or ${devDir}/video*.\nConnect a camera (a Pi camera needs a reboot after connecting) and run camstream list-cameras again.\n`);
@@ -134,11 +134,11 @@ test('auto picks the same first camera whatever order the directory lists them i
 });
 
 test('auto with two Pi cameras and webcams serves Pi camera 0 and logs that it found four, pointing at list-cameras', async (t) => {
-  const s = standin(t, ['pi']);
+  const s = standin(t, ['pi'], 'ok', { piCameras: 2 });
   const { devDir, sysDir } = fakeDevTree(t, twinWebcams());
   const { log, lines } = capturingLogger();
   const cam = loadConfig({ path: writeConfig({ camera: { width: 320, height: 240, fps: 10 } }), env: {} }).config.camera;
-  const source = new AutoSource(cam, log, { env: { ...s.env, STANDIN_PI_CAMERAS: '2' }, devDir, sysDir, probe: async () => assert.fail('a Pi camera wins before any webcam is opened') });
+  const source = new AutoSource(cam, log, { env: s.env, devDir, sysDir, probe: async () => assert.fail('a Pi camera wins before any webcam is opened') });
   const frames: Buffer[] = [];
   await source.start({ frame: (j) => void frames.push(j), fail: (e) => assert.fail(e) });
   t.after(() => source.stop());

@@ -25,11 +25,13 @@ export interface Standin {
 /** A PATH with none of the camera programs (a machine without a camera stack). */
 export const SYSTEM_PATH = '/usr/bin:/bin';
 
-export function standin(t: TestContext, kinds: StandinKind[], mode = 'ok'): Standin {
+/** piCameras: how many cameras the stand-in rpicam-vid has (STANDIN_PI_CAMERAS; its default is 1). */
+export function standin(t: TestContext, kinds: StandinKind[], mode = 'ok', opts: { piCameras?: number } = {}): Standin {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), 'camstream-standin-'));
   t.after(() => fs.rmSync(state, { recursive: true, force: true }));
   const dirs = kinds.map((k) => fixture(path.join('standin', k)));
-  const env = { PATH: [...dirs, SYSTEM_PATH].join(path.delimiter), STANDIN_STATE: state };
+  const env: NodeJS.ProcessEnv = { PATH: [...dirs, SYSTEM_PATH].join(path.delimiter), STANDIN_STATE: state };
+  if (opts.piCameras !== undefined) env.STANDIN_PI_CAMERAS = String(opts.piCameras);
   const s: Standin = {
     state,
     env,
