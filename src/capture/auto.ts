@@ -22,7 +22,6 @@ import { LIBCAMERA_PROGRAMS, LibcameraSource } from './libcamera';
 import type { FrameSink, FrameSource } from './source';
 import { TestPatternSource } from './testpattern';
 import { UsbCameraSource } from './usb-camera';
-import { whichFirst } from './which';
 
 type CameraConfig = Config['camera'];
 
