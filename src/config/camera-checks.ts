@@ -19,6 +19,10 @@ export function cameraProblems(cam: Readonly<Config['camera']>, key: (k: string)
   if (cam.fourcc !== '' && cam.fourcc.length !== 4) {
     out.push(`${key('fourcc')}: expected 4 characters such as "MJPG" or "YUYV", or "", got ${describeValue(cam.fourcc)}`);
   }
+  if (cam.index !== 0 && cam.source !== 'libcamera') {
+    // auto always takes the first Pi camera; a number meant for another would be ignored unseen.
+    out.push(`${key('index')}: expected 0 (the Pi camera number is only used with ${key('source')} "libcamera"), got ${cam.index} with ${key('source')} ${JSON.stringify(cam.source)}`);
+  }
   if (cam.source === 'http') {
     const problem = relayUrlProblem(cam.url);
     if (problem) out.push(`${key('url')}: ${problem.replace('camera.source', key('source'))}`);

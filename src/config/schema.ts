@@ -100,6 +100,12 @@ export const schema = {
       default: 'MJPG',
       env: 'CAMSTREAM_CAMERA_FOURCC',
     },
+    index: {
+      doc: 'For source=libcamera: which Pi camera, numbered as `rpicam-vid --list-cameras` lists them (passed as rpicam-vid --camera N); 0 = the first. `camstream list-cameras` shows each camera with its number. Other sources: leave at 0.',
+      format: intRange(0, 15),
+      default: 0,
+      env: 'CAMSTREAM_CAMERA_INDEX',
+    },
     dir: {
       doc: 'For source=files: folder of .jpg/.jpeg files, replayed in name order at camera.fps, looping.',
       format: text,
@@ -360,6 +366,7 @@ export interface Config {
   camera: {
     source: SourceKind;
     device: string;
+    index: number;
     fourcc: string;
     dir: string;
     width: number;
