@@ -2,8 +2,8 @@
 import type { Config } from '../config/schema';
 import type { Logger } from '../log';
 import type { FrameHub } from '../hub/frame-hub';
-import type { ClientPool } from '../hub/client-pool';
-import type { Viewers } from '../hub/viewers';
+import type { ClientPool } from '../stream/client-pool';
+import type { Viewers } from '../stream/viewers';
 import type { SourceStatus } from '../capture/status';
 import type { CamstreamMetrics } from '../metrics/metrics';
 

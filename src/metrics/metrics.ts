@@ -9,9 +9,9 @@
 // instrumentSource() (instrument-source.ts).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SourceState, SourceStatus } from '../capture/status';
-import type { ClientPool } from '../hub/client-pool';
+import type { ClientPool } from '../stream/client-pool';
 import type { FrameHub } from '../hub/frame-hub';
-import type { Viewers } from '../hub/viewers';
+import type { Viewers } from '../stream/viewers';
 
 export interface MetricsInputs {
   hub: FrameHub;

@@ -8,7 +8,7 @@
 import type { Logger } from '../log';
 import type { SourceStatus } from '../capture/status';
 import type { FrameHub } from '../hub/frame-hub';
-import type { ClientPool } from '../hub/client-pool';
+import type { ClientPool } from '../stream/client-pool';
 import type { Notifier } from './sd-notify';
 import { captureHealth } from './capture-health';
 import { monotonicNow } from '../clock';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { SourceState, SourceStatus } from '../../src/capture/status';
-import type { ClientPool } from '../../src/hub/client-pool';
+import type { ClientPool } from '../../src/stream/client-pool';
 import { statusLine } from '../../src/platform/service-heartbeat';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');

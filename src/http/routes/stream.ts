@@ -2,22 +2,11 @@
 // per viewer for as long as it watches.
 import type Koa from 'koa';
 import { SlotRefused } from '../../errors';
-import { STREAM_CONTENT_TYPE, STREAM_PREAMBLE } from '../../hub/frame';
+import { STREAM_HEADERS, STREAM_PREAMBLE } from '../../stream/wire';
 import type { AppDeps } from '../deps';
 import { clientAddress } from '../client-address';
 import { parseFps } from '../query';
-import type { Principal } from '../../hub/viewer';
-
-export const STREAM_HEADERS = {
-  'Content-Type': STREAM_CONTENT_TYPE,
-  'Cache-Control': 'no-store, no-cache, must-revalidate, max-age=0',
-  Pragma: 'no-cache',
-  Expires: '0',
-  // The stream ends only when the connection does; no keep-alive after it.
-  Connection: 'close',
-  // nginx and similar proxies must not buffer the stream (latency would build up).
-  'X-Accel-Buffering': 'no',
-} as const;
+import type { Principal } from '../../stream/viewer';
 
 export function streamHandler(deps: AppDeps) {
   const log = deps.log.child({ module: 'stream' });
