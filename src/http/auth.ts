@@ -101,7 +101,7 @@ export function authMiddleware(opts: AuthOptions): Koa.Middleware {
     });
 
   return async (ctx, next) => {
-    if (auth.healthzOpen && ctx.path === '/healthz') return next();
+    if (auth.healthzOpen && (ctx.path === '/healthz' || /^\/cam\/[^/]+\/healthz$/.test(ctx.path))) return next();
     const address = clientAddress(ctx.req);
     const lock = failures.state(address);
     const cred = readCredential(ctx);

@@ -1,17 +1,21 @@
-// GET /stream: a multipart/x-mixed-replace MJPEG stream, one slot from the pool
-// per viewer for as long as it watches.
+// GET /stream (and /cam/NAME/stream, ?action=stream_N): a multipart/x-mixed-replace
+// MJPEG stream of one camera, one slot from that camera's pool per viewer for as long
+// as it watches. The route picks the camera; this handler only streams it.
 import type Koa from 'koa';
 import { SlotRefused } from '../../errors';
+import type { Logger } from '../../log';
 import { STREAM_HEADERS, STREAM_PREAMBLE } from '../../stream/wire';
-import type { AppDeps } from '../deps';
 import { clientAddress } from '../client-address';
 import { parseFps } from '../query';
 import type { Principal } from '../../stream/viewer';
+import type { CameraPipeline } from '../../pipeline/camera-pipeline';
 
-export function streamHandler(deps: AppDeps) {
-  const log = deps.log.child({ module: 'stream' });
-  return async (ctx: Koa.Context): Promise<void> => {
-    const maxFps = parseFps(ctx.query, deps.config.stream.maxFps);
+/** What streaming a camera needs of it. */
+export type StreamTarget = Pick<CameraPipeline, 'name' | 'pool' | 'viewers' | 'maxFps'>;
+
+export function streamHandler(log: Logger) {
+  return async (ctx: Koa.Context, cam: StreamTarget): Promise<void> => {
+    const maxFps = parseFps(ctx.query, cam.maxFps);
     // Kept with the viewer so a reload that changes stream.maxFps can re-cap it.
     const requestedFps = ctx.query.fps ? parseFps(ctx.query, Infinity) : undefined;
     if (ctx.method === 'HEAD') {
@@ -27,10 +31,10 @@ export function streamHandler(deps: AppDeps) {
     socket.once('close', onGone);
     let slot;
     try {
-      slot = await deps.pool.acquire(address, gone.signal);
+      slot = await cam.pool.acquire(address, gone.signal);
     } catch (err) {
       if (err instanceof SlotRefused) {
-        log.info({ address, code: err.code, status: err.status }, 'viewer refused');
+        log.info({ camera: cam.name, address, code: err.code, status: err.status }, 'viewer refused');
         ctx.status = err.status;
         ctx.set('Retry-After', String(err.retryAfterSec));
         ctx.set('Cache-Control', 'no-store');
@@ -61,6 +65,6 @@ export function streamHandler(deps: AppDeps) {
     res.flushHeaders();
     socket.setNoDelay(true);
     socket.write(STREAM_PREAMBLE);
-    deps.viewers.add(socket, address, maxFps, () => slot.release(), { requestedFps, principal: ctx.state.principal as Principal | undefined });
+    cam.viewers.add(socket, address, maxFps, () => slot.release(), { requestedFps, principal: ctx.state.principal as Principal | undefined });
   };
 }
