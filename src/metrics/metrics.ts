@@ -37,12 +37,16 @@ export const ENCODE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.1
 
 export class CamstreamMetrics {
   readonly registry = new Registry();
-  private readonly encodeSeconds: Histogram<'camera'>;
+  private readonly encodeSeconds: Histogram<string>;
 
   constructor(inputs: MetricsInputs, opts: MetricsOptions) {
     const cams = inputs.cameras;
     const registers = [this.registry];
-    const labelNames = ['camera'] as const;
+    // One camera: the series as they always were (no label), so existing dashboards and
+    // scrapers read the same lines. Several: each per-camera series has camera="NAME".
+    const multi = cams.length > 1;
+    const labelNames = multi ? ['camera'] : [];
+    const L = (c: MetricsCamera, more: Record<string, string> = {}) => (multi ? { ...more, camera: c.name } : more);
     // A counter whose value lives elsewhere: replace it at scrape time. Prometheus
     // only needs it to be monotonic, which the underlying counters are.
     const mirror = (name: string, help: string, read: (c: MetricsCamera) => number) =>
@@ -53,7 +57,7 @@ export class CamstreamMetrics {
         registers,
         collect() {
           this.reset();
-          for (const c of cams) this.labels(c.name).inc(read(c));
+          for (const c of cams) this.inc(L(c), read(c));
         },
       });
     const gauge = (name: string, help: string, read: (c: MetricsCamera) => number) =>
@@ -63,18 +67,18 @@ export class CamstreamMetrics {
         labelNames,
         registers,
         collect() {
-          for (const c of cams) this.labels(c.name).set(read(c));
+          for (const c of cams) this.set(L(c), read(c));
         },
       });
 
     new Gauge({
       name: 'camstream_info',
       help: 'Always 1; the labels say which camstream and which camera source each camera is.',
-      labelNames: ['version', 'source', 'camera'],
+      labelNames: ['version', 'source', ...labelNames],
       registers,
       collect() {
         this.reset();
-        for (const c of cams) this.labels(inputs.version, c.supervisor.status.kind, c.name).set(1);
+        for (const c of cams) this.set(L(c, { version: inputs.version, source: c.supervisor.status.kind }), 1);
       },
     });
     mirror('camstream_frames_captured_total', 'Frames the camera source delivered (before stream.dropSameFrames).', (c) => c.captured);
@@ -98,10 +102,11 @@ export class CamstreamMetrics {
     for (const c of cams) {
       // Per frame, not per viewer; the pipeline tells whoever listens.
       // Zeroed, so a camera that never encodes (passthrough) shows a count of 0.
-      this.encodeSeconds.zero({ camera: c.name });
-      const h = this.encodeSeconds.labels(c.name);
+      const labels = L(c);
+      if (multi) this.encodeSeconds.zero(labels);
+      const h = this.encodeSeconds;
       c.onCapture((info) => {
-        if (info?.encodeMs !== undefined) h.observe(info.encodeMs / 1000);
+        if (info?.encodeMs !== undefined) h.observe(labels, info.encodeMs / 1000);
       });
     }
 
@@ -113,14 +118,14 @@ export class CamstreamMetrics {
     new Counter({
       name: 'camstream_viewers_rejected_total',
       help: 'Viewers refused a slot, by reason: full (503, queue full), per_ip (429, stream.maxClientsPerIp), queue_timeout (503 after waiting stream.queueTimeoutMs).',
-      labelNames: ['reason', 'camera'],
+      labelNames: ['reason', ...labelNames],
       registers,
       collect() {
         this.reset();
         for (const c of cams) {
-          this.labels('full', c.name).inc(c.pool.counters.rejectedFull);
-          this.labels('per_ip', c.name).inc(c.pool.counters.rejectedPerIp);
-          this.labels('queue_timeout', c.name).inc(c.pool.counters.rejectedTimeout);
+          this.inc(L(c, { reason: 'full' }), c.pool.counters.rejectedFull);
+          this.inc(L(c, { reason: 'per_ip' }), c.pool.counters.rejectedPerIp);
+          this.inc(L(c, { reason: 'queue_timeout' }), c.pool.counters.rejectedTimeout);
         }
       },
     });
@@ -129,21 +134,21 @@ export class CamstreamMetrics {
     new Gauge({
       name: 'camstream_source_state',
       help: 'The camera source (process) state: 1 for the current state, 0 for the others. Whether the camera is live is camstream_camera_state.',
-      labelNames: ['state', 'camera'],
+      labelNames: ['state', ...labelNames],
       registers,
       collect() {
-        for (const c of cams) for (const s of STATES) this.labels(s, c.name).set(c.supervisor.status.state === s ? 1 : 0);
+        for (const c of cams) for (const s of STATES) this.set(L(c, { state: s }), c.supervisor.status.state === s ? 1 : 0);
       },
     });
     new Gauge({
       name: 'camstream_camera_state',
       help: 'The camera state /healthz and /api/status report (live, starting, no-signal, idle): 1 for the current state, 0 for the others.',
-      labelNames: ['state', 'camera'],
+      labelNames: ['state', ...labelNames],
       registers,
       collect() {
         for (const c of cams) {
           const now = c.state().state;
-          for (const s of CAMERA_STATES) this.labels(s, c.name).set(now === s ? 1 : 0);
+          for (const s of CAMERA_STATES) this.set(L(c, { state: s }), now === s ? 1 : 0);
         }
       },
     });
