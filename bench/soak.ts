@@ -33,6 +33,14 @@ import { SYSTEM_PATH } from '../test/helpers/standin';
 import { startLoad } from './soak-load';
 
 const CLI = path.join(__dirname, '..', 'src', 'cli.js');
+const UNIT = path.join(__dirname, '..', '..', 'systemd', 'camstream.service');
+
+/** Environment=NAME=VALUE lines of the service unit (single assignments, no quoting). */
+function unitEnvironment(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of fs.readFileSync(UNIT, 'utf8').matchAll(/^Environment=([A-Z_][A-Z0-9_]*)=(\S*)$/gm)) out[m[1]] = m[2];
+  return out;
+}
 const ATTACKER = path.join(__dirname, '..', 'test', 'helpers', 'flood-attack.js');
 const SAMPLE_MS = 10000;
 const MB = 1e6;
@@ -131,7 +139,10 @@ async function main(): Promise<void> {
   };
   fs.writeFileSync(cfgFile, JSON.stringify(config, null, 2));
   fs.writeFileSync(path.join(dir, 'mode'), 'ok');
-  const env = { PATH: [fixture(path.join('standin', 'pi')), SYSTEM_PATH].join(path.delimiter), STANDIN_STATE: dir };
+  // The process environment the appliance runs with (Environment= in the unit), so the
+  // soak measures what ships; PATH leads to the stand-in camera.
+  const env = { ...unitEnvironment(), PATH: [fixture(path.join('standin', 'pi')), SYSTEM_PATH].join(path.delimiter), STANDIN_STATE: dir };
+  console.log(`environment from systemd/camstream.service: ${JSON.stringify(unitEnvironment())}`);
   const server = spawn(process.execPath, [CLI, 'serve', '--config', cfgFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = server.pid!;
   const procs: ChildProcess[] = [server];

@@ -6,7 +6,8 @@ import type { Loaded } from './config/load';
 import type { Logger } from './log';
 import type { FrameSource } from './capture/source';
 import type { Supervisor } from './capture/supervisor';
-import { camerasOf } from './config/cameras';
+import { budgetLimitsOf, camerasOf } from './config/cameras';
+import { StreamBudget } from './stream/client-pool';
 import { CameraPipeline } from './pipeline/camera-pipeline';
 import { createApp } from './http/app';
 import { listen, type RunningServer } from './http/server';
@@ -58,9 +59,11 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
     'configuration loaded',
   );
 
-  // 1. The cameras: each pipeline owns its source, supervisor, hub, viewers and pool.
+  // 1. The cameras: each pipeline owns its source, supervisor, hub, viewers and pool;
+  // one budget bounds the streams of all of them together (stream.maxClientsTotal).
+  const budget = new StreamBudget(budgetLimitsOf(config));
   const pipelines = entries.map(
-    (entry) => new CameraPipeline({ entry, config, log, env: opts.env, devDir: opts.devDir, source: entry.index === 0 ? opts.source : undefined }),
+    (entry) => new CameraPipeline({ entry, config, log, budget, env: opts.env, devDir: opts.devDir, source: entry.index === 0 ? opts.source : undefined }),
   );
 
   // 2. Metrics read the pipelines' counters at scrape time. One instance, made when
@@ -75,7 +78,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
   // 3. HTTP: each route gets the part it reads.
   let reloadState: ReloadState = { pendingRestart: [], last: null };
   const startedAt = monotonicNow();
-  const total = () => ({ used: pipelines.reduce((n, p) => n + p.pool.inUse, 0), max: pipelines.reduce((n, p) => n + p.pool.max, 0) });
+  const total = () => ({ used: budget.inUse, max: budget.max });
   const app = createApp({
     log,
     config: () => config,
@@ -142,6 +145,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
             config = c;
           },
           pipelines,
+          budget,
           server,
           log,
           setMetrics,

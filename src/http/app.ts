@@ -19,6 +19,7 @@ import { uriLengthLimit } from './access-uri-length';
 import { authMiddleware } from './auth';
 import { securityHeaders } from './security-headers';
 import { monotonicNow } from '../clock';
+import { refuse } from './refuse';
 
 /** What the HTTP layer is given by main.ts. It owns none of these; each route takes only its part. */
 export interface AppInputs {
@@ -47,12 +48,7 @@ export function createApp(inputs: AppInputs): Koa {
   const names = () => cameras.map((c) => c.name).join(', ');
 
   // Unknown camera: 404 naming the cameras there are.
-  const noCamera = (ctx: Koa.Context, what: string): void => {
-    ctx.status = 404;
-    ctx.type = 'text/plain';
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = `no camera ${what}; cameras: ${names()}\n`;
-  };
+  const noCamera = (ctx: Koa.Context, what: string): void => refuse(ctx, 404, 'CAMSTREAM_ERR_NO_CAMERA', `no camera ${what}; cameras: ${names()}`);
   const byName = (ctx: Koa.Context): CameraPipeline | undefined => {
     const cam = cameras.find((c) => c.name === ctx.params.name);
     if (!cam) noCamera(ctx, `named ${JSON.stringify(ctx.params.name)}`);
@@ -104,7 +100,7 @@ export function createApp(inputs: AppInputs): Koa {
   // Always routed: metrics.enabled may be switched by a config reload; off = 404.
   router.get('/metrics', (ctx) => {
     const m = inputs.metrics();
-    return m ? metricsHandler(m)(ctx) : undefined;
+    return m ? metricsHandler(m)(ctx) : refuse(ctx, 404, 'CAMSTREAM_ERR_METRICS_DISABLED', 'metrics are off here: set metrics.enabled to true to serve /metrics');
   });
 
   // Headers first, so every answer carries them, refusals included.
@@ -132,21 +128,18 @@ export function createApp(inputs: AppInputs): Koa {
     try {
       await next();
     } catch (err) {
-      if (err instanceof BadRequest) {
-        ctx.status = 400;
-        ctx.type = 'text/plain';
-        ctx.body = `${err.message}\n`;
-        return;
-      }
+      if (err instanceof BadRequest) return refuse(ctx, 400, err.code, err.message);
       log.error({ err, url: ctx.url }, 'request failed');
-      ctx.status = 500;
-      ctx.type = 'text/plain';
-      ctx.body = 'internal error\n';
+      return refuse(ctx, 500, 'CAMSTREAM_ERR_INTERNAL', 'internal error (the server log has the details)');
     }
-    if (ctx.status === 404 && ctx.body === undefined) {
-      ctx.type = 'text/plain';
-      ctx.body = 'not found\n';
-      ctx.status = 404; // setting a body resets Koa's default status to 200
+    // What no route answered: unknown paths (Koa's default 404) and methods the router
+    // refused (allowedMethods: 405 with Allow, 501 for methods it does not know).
+    if (ctx.respond === false || (ctx.body !== undefined && ctx.body !== null)) return;
+    const path = JSON.stringify(ctx.path.slice(0, 200));
+    if (ctx.status === 404) return refuse(ctx, 404, 'CAMSTREAM_ERR_NOT_FOUND', `not found: no page at ${path} (the README lists the URLs)`);
+    if (ctx.status === 405 || ctx.status === 501) {
+      const allow = ctx.response.get('Allow') || 'GET, HEAD';
+      return refuse(ctx, ctx.status, 'CAMSTREAM_ERR_METHOD_NOT_ALLOWED', `method ${ctx.method} not allowed on ${path}: use ${allow}`);
     }
   });
   // Access list, then authentication, then the router: nothing reaches a route (or

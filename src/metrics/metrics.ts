@@ -156,7 +156,10 @@ export class CamstreamMetrics {
     // prom-client samples event-loop lag every 10 ms by default: 100 wake-ups a second,
     // more than the camera's own, which a Pi with no viewer pays for nothing (issue 14).
     // Once a second still shows a blocked loop.
-    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
+    if (opts.processMetrics) {
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
+      lagWithoutInterval(this.registry);
+    }
   }
 
   get contentType(): string {
@@ -165,5 +168,23 @@ export class CamstreamMetrics {
 
   text(): Promise<string> {
     return this.registry.metrics();
+  }
+}
+
+/**
+ * Node's event-loop delay histogram records the whole time between two samples, the
+ * sampling interval included: sampled once a second, an idle loop would read as 1 s of
+ * lag. prom-client passes the histogram on as it is, so its nodejs_eventloop_lag_{min,
+ * max,mean,p50,p90,p99}_seconds are set here net of the interval: what a monitor expects
+ * (≈ 0 when the loop is free). stddev is unaffected by a constant offset.
+ */
+function lagWithoutInterval(registry: Registry): void {
+  const interval = LAG_SAMPLE_MS / 1000;
+  for (const stat of ['min', 'max', 'mean', 'p50', 'p90', 'p99']) {
+    const gauge = registry.getSingleMetric(`nodejs_eventloop_lag_${stat}_seconds`) as Gauge | undefined;
+    if (!gauge) continue;
+    const set = gauge.set.bind(gauge) as (labels: object, value: number) => void;
+    // prom-client calls set(labels, value) once per scrape; nothing else sets these.
+    (gauge as unknown as { set: (labels: object, value: number) => void }).set = (labels, value) => set(labels, Math.max(0, value - interval));
   }
 }

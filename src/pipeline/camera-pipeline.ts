@@ -13,7 +13,7 @@ import type { FrameInfo, FrameSink, FrameSource } from '../capture/source';
 import { noSignalRenderer } from '../capture/no-signal';
 import { Supervisor, type ReplaceOptions } from '../capture/supervisor';
 import { FrameHub } from '../hub/frame-hub';
-import { ClientPool, type PoolLimits } from '../stream/client-pool';
+import { ClientPool, type PoolLimits, type StreamBudget } from '../stream/client-pool';
 import { Viewers } from '../stream/viewers';
 import { monotonicNow } from '../clock';
 import { cameraState, type CameraState } from './camera-state';
@@ -30,6 +30,8 @@ export interface PipelineOptions {
   devDir?: string;
   /** Tests may hand in a source; default: made from the entry's camera section. */
   source?: FrameSource;
+  /** The process's slot budget (stream.maxClientsTotal), shared by every camera's pool. */
+  budget?: StreamBudget;
   now?: () => number;
 }
 
@@ -73,7 +75,7 @@ export class CameraPipeline {
       // camera.idle=stop: the supervisor stops the camera when nobody watches.
       onCountChange: (n) => supervisor.viewersChanged(n),
     });
-    this.pool = new ClientPool(poolLimits(entry, config));
+    this.pool = new ClientPool(poolLimits(entry, config), opts.budget);
   }
 
   /** The camera's effective settings (config reloads replace them). */

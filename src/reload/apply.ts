@@ -6,6 +6,8 @@ import type { RunningServer } from '../http/server';
 import { AccessList } from '../http/access-list';
 import type { Principal } from '../stream/viewer';
 import type { CameraPipeline } from '../pipeline/camera-pipeline';
+import { budgetLimitsOf } from '../config/cameras';
+import type { StreamBudget } from '../stream/client-pool';
 import type { CamstreamMetrics } from '../metrics/metrics';
 import { planReload } from './plan';
 
@@ -20,6 +22,8 @@ export interface LiveParts {
   config(): Readonly<Config>;
   setConfig(c: Readonly<Config>): void;
   pipelines: readonly CameraPipeline[];
+  /** The slot budget all cameras share (stream.maxClientsTotal). */
+  budget: StreamBudget;
   server: RunningServer;
   /** The root logger: its level is the one children inherit. */
   log: Logger;
@@ -67,6 +71,7 @@ export async function applyReload(p: LiveParts, next: Readonly<Config>): Promise
   p.setConfig(c);
   if (c.log.level !== old.log.level) p.log.level = c.log.level;
   p.server.applyLimits(c.server);
+  p.budget.setLimits(budgetLimitsOf(c));
   p.setMetrics(c);
 
   const allow = new AccessList(c.server.allow);

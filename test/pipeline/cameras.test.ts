@@ -16,6 +16,7 @@ import { readStream } from '../helpers/mjpeg-client';
 import { standin } from '../helpers/standin';
 import { watchStream } from '../helpers/stream-watcher';
 import { scrape, valueOf } from '../helpers/prom-text';
+import { holdStream } from '../helpers/held-stream';
 
 const FRONT = { source: 'libcamera', width: 320, height: 240, fps: 15, restartDelayMs: 1500, stallTimeoutMs: 60000 };
 
@@ -186,3 +187,47 @@ test('secured: per-camera URLs need credentials like /stream does', async (t) =>
   const wrong = await fetch(`${base}/cam/front/snapshot`, { headers: { Authorization: `Basic ${Buffer.from(`${user}:nope`).toString('base64')}` } });
   assert.equal(wrong.status, 401);
 });
+
+test('stream.maxClientsTotal holds across cameras: camera B refuses (503 + Retry-After) while camera A holds the total', async (t) => {
+  const s = standin(t, ['pi']);
+  const cameras = {
+    a: { source: 'testpattern', width: 160, height: 120, fps: 10 },
+    b: { source: 'testpattern', width: 320, height: 240, fps: 10 },
+  };
+  const { app, base } = await startCameraServer(t, { stream: { maxClients: 5, maxClientsTotal: 2, queueSize: 0 } }, { env: s.env, cameras });
+  const [a, b] = app.pipelines;
+  await waitFor(() => a.state().state === 'live' && b.state().state === 'live', 60000, 'both cameras live');
+  const one = await holdStream(`${base}/cam/a/stream`, { localAddress: '127.0.0.1' });
+  t.after(() => one.close());
+  const two = await holdStream(`${base}/?action=stream_0`, { localAddress: '127.0.0.2' });
+  t.after(() => two.close());
+  assert.equal(one.status, 200);
+  assert.equal(two.status, 200);
+
+  // Camera b has 5 slots of its own, all free, but the total of 2 is taken by camera a.
+  for (const url of ['/cam/b/stream', '/?action=stream_1']) {
+    const res = await fetch(base + url, { signal: AbortSignal.timeout(10000) });
+    assert.equal(res.status, 503, url);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1, `${url}: Retry-After`);
+    assert.equal(res.headers.get('x-camstream-error'), 'CAMSTREAM_ERR_POOL_FULL');
+    assert.match(await res.text(), /all 2 stream slots of all cameras are in use/);
+  }
+  const st = await getJson(`${base}/api/status`);
+  assert.deepEqual(st.slots.total, { used: 2, max: 2 });
+  assert.deepEqual(st.cameras.map((c: { slots: { used: number } }) => c.slots.used), [2, 0]);
+  // Snapshots take no slot.
+  assert.ok((await oneFrame(`${base}/cam/b/snapshot`)).length > 0);
+
+  // One of camera a's viewers leaves: camera b gets the slot.
+  one.close();
+  await waitFor(() => a.pool.inUse === 1, 10000, 'the slot to be released');
+  const w = await watchStream(`${base}/cam/b/stream`, { localAddress: '127.0.0.3' });
+  t.after(() => w.close());
+  assert.equal(w.status, 200);
+  await waitFor(() => w.parts.length >= 1, 30000, 'a frame on camera b');
+  assert.equal(jpegWidth(w.parts[0].body), 320);
+});
+
+function jpegWidth(j: Buffer): number {
+  return look(j).width;
+}

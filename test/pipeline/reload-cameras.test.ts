@@ -58,7 +58,7 @@ test('reload: one camera\'s new settings restart it alone; a new camera waits fo
 
   // A third camera: not started until a restart, and reported as waiting for one.
   const more = structuredClone(app.config) as WithCameras;
-  more.cameras.side = { source: 'testpattern' };
+  more.cameras.side = { ...more.cameras.nozzle };
   const r2 = await app.reload({ config: more, file: null, notes: [] });
   assert.deepEqual(r2.pendingRestart, ['cameras']);
   assert.equal(app.pipelines.length, 2);

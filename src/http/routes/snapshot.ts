@@ -2,6 +2,7 @@
 // JPEG. Takes no streaming slot.
 import type Koa from 'koa';
 import type { CameraPipeline } from '../../pipeline/camera-pipeline';
+import { refuse } from '../refuse';
 
 /** What a snapshot needs of a camera. */
 export type SnapshotTarget = Pick<CameraPipeline, 'hub' | 'supervisor'>;
@@ -11,11 +12,7 @@ export function snapshot(ctx: Koa.Context, cam: SnapshotTarget): void {
   const source = cam.supervisor.status;
   ctx.set('Cache-Control', 'no-store, no-cache, must-revalidate, max-age=0');
   if (!frame) {
-    ctx.status = 503;
-    ctx.set('Retry-After', '1');
-    ctx.type = 'text/plain';
-    ctx.body = `no frame yet: the camera (${source.kind}) is ${source.state}${source.reason ? `: ${source.reason}` : ''}\n`;
-    return;
+    return refuse(ctx, 503, 'CAMSTREAM_ERR_NO_FRAME', `no frame yet: the camera (${source.kind}) is ${source.state}${source.reason ? `: ${source.reason}` : ''}`, { retryAfterSec: 1 });
   }
   ctx.status = 200;
   ctx.type = 'image/jpeg';

@@ -7,6 +7,7 @@ import type { Logger } from '../../log';
 import { STREAM_HEADERS, STREAM_PREAMBLE } from '../../stream/wire';
 import { clientAddress } from '../client-address';
 import { parseFps } from '../query';
+import { refuse } from '../refuse';
 import type { Principal } from '../../stream/viewer';
 import type { CameraPipeline } from '../../pipeline/camera-pipeline';
 
@@ -35,12 +36,7 @@ export function streamHandler(log: Logger) {
     } catch (err) {
       if (err instanceof SlotRefused) {
         log.info({ camera: cam.name, address, code: err.code, status: err.status }, 'viewer refused');
-        ctx.status = err.status;
-        ctx.set('Retry-After', String(err.retryAfterSec));
-        ctx.set('Cache-Control', 'no-store');
-        ctx.type = 'text/plain';
-        ctx.body = `${err.message}; retry in ${err.retryAfterSec} s\n`;
-        return;
+        return refuse(ctx, err.status, err.code, `${err.message}; retry in ${err.retryAfterSec} s`, { retryAfterSec: err.retryAfterSec });
       }
       if (gone.signal.aborted) {
         ctx.respond = false;
