@@ -231,3 +231,16 @@ test('stream.maxClientsTotal holds across cameras: camera B refuses (503 + Retry
 function jpegWidth(j: Buffer): number {
   return look(j).width;
 }
+
+test('auth.healthzOpen opens /healthz and /cam/NAME/healthz, nothing else', async (t) => {
+  const s = standin(t, ['pi']);
+  const cameras = { a: { source: 'testpattern', width: 160, height: 120, fps: 10 }, b: { source: 'testpattern', width: 160, height: 120, fps: 10 } };
+  const auth = { users: [{ name: 'viewer', passwordHash: await hashPassword('correct horse battery') }], healthzOpen: true };
+  const { app, base } = await startCameraServer(t, { auth }, { env: s.env, cameras });
+  await waitFor(() => app.pipelines.every((p) => p.state().state === 'live'), 60000, 'both cameras live');
+  for (const [url, want] of [['/healthz', 200], ['/cam/b/healthz', 200], ['/cam/b/snapshot', 401], ['/cam/b/stream', 401], ['/cam/b/', 401], ['/api/status', 401]] as const) {
+    const res = await fetch(base + url, { signal: AbortSignal.timeout(10000) });
+    assert.equal(res.status, want, url);
+    await res.arrayBuffer();
+  }
+});
