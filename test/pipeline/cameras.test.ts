@@ -244,3 +244,26 @@ test('auth.healthzOpen opens /healthz and /cam/NAME/healthz, nothing else', asyn
     await res.arrayBuffer();
   }
 });
+
+test('two Pi cameras (rpicam-vid --camera 0 and 1): each stream shows its own camera', async (t) => {
+  const s = standin(t, ['pi'], 'ok', { piCameras: 2 });
+  const cameras = {
+    left: { source: 'libcamera', index: 0, width: 320, height: 240, fps: 10, stallTimeoutMs: 60000 },
+    right: { source: 'libcamera', index: 1, width: 320, height: 240, fps: 10, stallTimeoutMs: 60000 },
+  };
+  const { app, base } = await startCameraServer(t, {}, { env: s.env, cameras });
+  await waitFor(() => app.pipelines.every((p) => p.state().state === 'live'), 60000, 'both cameras live');
+  // The stand-in fills the top-left quarter with the camera's colour: 0 red, 1 lime (BGR).
+  const corner = (j: Buffer) => {
+    const o = cv();
+    const m = o.imdecode(j).getRegion(new o.Rect(4, 4, 60, 40));
+    const mean = m.mean() as unknown as { w: number; x: number; y: number };
+    return { b: mean.w, g: mean.x, r: mean.y };
+  };
+  for (const [url, want] of [['/cam/left/stream', 'r'], ['/?action=stream_0', 'r'], ['/cam/right/stream', 'g'], ['/?action=stream_1', 'g'], ['/cam/right/snapshot', 'g']] as const) {
+    const c = corner(await oneFrame(base + url));
+    const other = want === 'r' ? c.g : c.r;
+    assert.ok(c[want] > 200 && other < 60 && c.b < 60, `${url}: corner ${JSON.stringify(c)}, expected ${want === 'r' ? 'red' : 'green'}`);
+  }
+  assert.ok(s.runs('rpicam-vid').some((l) => /--camera 1\b/.test(l)), 'the right camera ran with --camera 1');
+});
