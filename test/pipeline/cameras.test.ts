@@ -154,6 +154,7 @@ test('one camera killed: its viewer sees NO SIGNAL then live frames on the same 
   // The other camera: every frame its producer published in the window was sent to its viewer.
   const produced = published1 - published0;
   const sent = sent1 - sent0;
+  t.diagnostic(`over the window the nozzle camera produced ${produced} frames; its viewer was sent ${sent}`);
   assert.ok(produced >= 20, `the nozzle camera produced ${produced} frames over the window`);
   assert.ok(sent * 30 >= produced * 29, `the nozzle viewer was sent ${sent} of ${produced} frames (at least 29 of 30 expected)`);
   assert.equal(nozzle.supervisor.status.restarts, 0);
