@@ -290,7 +290,7 @@ export const schema = {
       env: 'CAMSTREAM_AUTH_REALM',
     },
     healthzOpen: {
-      doc: 'true = /healthz answers without credentials (for monitors and load balancers); every other URL still needs them. Only matters when auth is on.',
+      doc: 'true = /healthz and /cam/NAME/healthz answer without credentials (for monitors and load balancers); every other URL still needs them. Only matters when auth is on.',
       format: bool,
       default: false,
       env: 'CAMSTREAM_AUTH_HEALTHZ_OPEN',

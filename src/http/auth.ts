@@ -92,7 +92,7 @@ export function authMiddleware(opts: AuthOptions): Koa.Middleware {
     refuse(ctx, 429, 'CAMSTREAM_ERR_LOCKED_OUT', `too many failed logins from ${address}: locked out, retry in ${retryAfterSec} s`, { retryAfterSec });
 
   return async (ctx, next) => {
-    if (auth.healthzOpen && ctx.path === '/healthz') return next();
+    if (auth.healthzOpen && (ctx.path === '/healthz' || /^\/cam\/[^/]+\/healthz$/.test(ctx.path))) return next();
     const address = clientAddress(ctx.req);
     const lock = failures.state(address);
     const cred = readCredential(ctx);

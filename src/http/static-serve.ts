@@ -1,7 +1,6 @@
 // Answers for the phone page's files: type, ETag + 304, long caching for versioned
 // URLs, gzip when asked, and the security headers every page response carries.
 import type Koa from 'koa';
-import type { AppDeps } from './deps';
 import { ASSET_NAME, webAssets, type Asset } from './static-assets';
 import { refuse } from './refuse';
 
@@ -72,7 +71,7 @@ function refuseAsset(ctx: Koa.Context, status: 400 | 404, message: string): void
 }
 
 /** GET /assets/:name (and /manifest.webmanifest, /favicon.ico): only files read from web/ at start-up. */
-export function assetHandler(_deps: AppDeps, dir?: string) {
+export function assetHandler(dir?: string) {
   return (ctx: Koa.Context): void => {
     const web = webAssets(dir);
     // The router has already decoded the name, so "..%2F" arrives here as "../".

@@ -3,7 +3,7 @@
 // Real timers; every wait is bounded by the pools' own queue timeouts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientPool, StreamBudget } from '../../src/hub/client-pool';
+import { ClientPool, StreamBudget } from '../../src/stream/client-pool';
 import type { SlotRefused } from '../../src/errors';
 
 const pool = (budget: StreamBudget, over: Partial<ConstructorParameters<typeof ClientPool>[0]> = {}) =>
