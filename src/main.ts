@@ -9,8 +9,7 @@ import type { Supervisor } from './capture/supervisor';
 import { budgetLimitsOf, camerasOf } from './config/cameras';
 import { StreamBudget } from './stream/client-pool';
 import { CameraPipeline } from './pipeline/camera-pipeline';
-import { createApp } from './http/app';
-import { listen, type RunningServer } from './http/server';
+import type { RunningServer } from './http/server';
 import { VERSION } from './version';
 import type { Notifier } from './platform/sd-notify';
 import { startHeartbeat } from './platform/service-heartbeat';
@@ -79,18 +78,27 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
   let reloadState: ReloadState = { pendingRestart: [], last: null };
   const startedAt = monotonicNow();
   const total = () => ({ used: budget.inUse, max: budget.max });
-  const app = createApp({
-    log,
-    config: () => config,
-    cameras: pipelines,
-    status: { version: VERSION, startedAt, total, reload: () => reloadState },
-    metrics: () => metrics,
-  });
-  for (const p of pipelines) p.viewers.start();
-  const server = await listen(app, config.server, log.child({ module: 'server' }));
-  // The cameras start after the port is open, so /healthz and /api/status can
-  // explain a camera that is slow to come up.
+  // The cameras start first: a camera program takes its time to come up (rpicam-vid ~1 s
+  // on a Pi), and the HTTP layer's modules load meanwhile — on a Pi Zero that is much of
+  // start-up. /healthz and /api/status still explain a camera that is slow to come up.
   for (const p of pipelines) p.start();
+  let server: RunningServer;
+  try {
+    const { createApp } = await import('./http/app');
+    const { listen } = await import('./http/server');
+    const app = createApp({
+      log,
+      config: () => config,
+      cameras: pipelines,
+      status: { version: VERSION, startedAt, total, reload: () => reloadState },
+      metrics: () => metrics,
+    });
+    server = await listen(app, config.server, log.child({ module: 'server' }));
+  } catch (err) {
+    // No port (taken, no permission): release the cameras, or their programs would outlive us.
+    await Promise.allSettled(pipelines.map((p) => p.stop()));
+    throw err;
+  }
   checkFdLimit(config.server.maxConnections, log.child({ module: 'server' }));
 
   // 4. systemd: READY=1 now that the port is open; STATUS= and WATCHDOG=1 from here on.
