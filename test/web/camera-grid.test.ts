@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { hashPassword } from '../../src/auth/scrypt';
 import { getJson, startServer, waitFor, type Overrides } from '../helpers/camstream';
-import { artifactsDir, launchPhone, pictureHash, type Phone } from '../helpers/phone-browser';
+import { artifactsDir, launchPhone, pictureHash, setPageHidden, type Phone } from '../helpers/phone-browser';
 
 // Browser globals, used only inside page.evaluate callbacks (tsconfig has no DOM lib).
 declare const document: any;
@@ -96,13 +96,7 @@ test('two cameras: a grid of moving stills that fits the phone, holds no slot, p
   assert.ok(!snapshots.includes('/snapshot'), 'no tile asks the first camera by its old URL');
 
   // Hidden page: no more snapshots; shown again: they resume.
-  const setHidden = (hidden: boolean) =>
-    page.evaluate((h) => {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
-      document.dispatchEvent(new Event('visibilitychange'));
-    }, hidden);
-  await setHidden(true);
+  await setPageHidden(page, true);
   // A still already on its way may land; after that nothing is asked for: two quiet
   // 3 s windows in a row (visible, the two tiles ask about 3 times a second).
   let asked = -1;
@@ -113,7 +107,7 @@ test('two cameras: a grid of moving stills that fits the phone, holds no slot, p
     asked = snapshots.length;
     return quiet;
   }, 40000, 'the snapshots to stop while hidden');
-  await setHidden(false);
+  await setPageHidden(page, false);
   await waitFor(() => snapshots.length >= asked + 2, 15000, 'snapshots again once visible');
   assert.deepEqual(phone.problems, [], 'no page errors or CSP violations');
 });
