@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { hashPassword } from '../../src/auth/scrypt';
 import { getJson, startServer, waitFor, type Overrides } from '../helpers/camstream';
+import { holdStream } from '../helpers/held-stream';
 import { artifactsDir, launchPhone, pictureHash, setPageHidden, type Phone } from '../helpers/phone-browser';
 
 // Browser globals, used only inside page.evaluate callbacks (tsconfig has no DOM lib).
@@ -157,6 +158,34 @@ test('tapping a tile opens /cam/NAME/, playing that camera alone; back to the gr
   assert.deepEqual(await page.evaluate(() => [(document.getElementById('picture') as any).naturalWidth, new URL((document.getElementById('picture') as any).src).pathname]), [FRONT.width, '/cam/front/stream']);
   await waitForChange(phone, '#picture');
   assert.deepEqual(phone.problems, [], 'no page errors or CSP violations');
+});
+
+// As on the single page (phone-page.test.ts), but on the second camera's page: the
+// verdict must come from that camera's own frame counters in /api/status.
+test('/cam/NAME/: a picture frozen while that camera delivers reconnects, then falls back to stills', { timeout: 4 * TEST_TIMEOUT }, async (t) => {
+  const { base } = await startServer(t, TWO_CAMERAS);
+  await waitFor(async () => (await fetch(`${base}/healthz`)).status === 200, 60000, 'both cameras live');
+  // Someone else watches, so the slot count alone cannot tell our stream is dead.
+  const other = await holdStream(`${base}/cam/side/stream`, { localAddress: '127.0.0.2' });
+  t.after(() => other.close());
+  const still = Buffer.from(await (await fetch(`${base}/cam/side/snapshot`)).arrayBuffer());
+  const phone = await launchPhone(t);
+  const { page } = phone;
+  // A browser that shows only the first frame: the <img>'s stream requests get one frame.
+  let imageRequests = 0;
+  await page.route(/\/cam\/side\/stream(\?t=\d+)?$/, (route) => {
+    imageRequests++;
+    const head = Buffer.from(`--b\r\nContent-Type: image/jpeg\r\nContent-Length: ${still.length}\r\n\r\n`);
+    return route.fulfill({ status: 200, contentType: 'multipart/x-mixed-replace; boundary=b', body: Buffer.concat([head, still, Buffer.from('\r\n--b--\r\n')]) });
+  });
+  await page.goto(`${base}/cam/side/`);
+  await waitFor(async () => (await pageState(phone)) === 'live', 30000, 'the side camera playing');
+  await waitFor(async () => (await page.evaluate(() => document.body.dataset.mode)) === 'snapshot', 240000, 'the fallback to stills');
+  assert.ok(imageRequests >= 3, `reconnected before giving up (${imageRequests} stream requests from the <img>)`);
+  assert.match((await page.textContent('#notice')) ?? '', /froze in this browser/);
+  await waitForChange(phone, '#picture');
+  assert.equal(new URL(await page.evaluate(() => (document.getElementById('picture') as any).src)).protocol, 'blob:', 'stills of the side camera');
+  assert.equal((await slotsUsed(base)).side, 1, 'only the other viewer holds a slot');
 });
 
 test('one camera: "/" is the single view, as before', { timeout: TEST_TIMEOUT }, async (t) => {
