@@ -1,11 +1,13 @@
 // The load generator for bench/fanout.ts, run as its own process on its own core:
 // N viewers read /stream and count whole parts, timing the gap between them.
-//   node dist/bench/mjpeg-load.js URL VIEWERS WARMUP_MS MEASURE_MS
+//   node dist/bench/mjpeg-load.js URL[,URL…] VIEWERS WARMUP_MS MEASURE_MS
+// With several URLs (comma-separated), viewer v reads URL number v mod their count.
 // Prints one JSON line: per-viewer frames and gap percentiles over the measure window,
 // then disconnects and exits when its stdin closes.
 import http from 'node:http';
 
-const [url, viewersArg, warmArg, measureArg] = process.argv.slice(2);
+const [urlArg, viewersArg, warmArg, measureArg] = process.argv.slice(2);
+const urls = urlArg.split(',');
 const viewers = Number(viewersArg);
 const warmupMs = Number(warmArg);
 const measureMs = Number(measureArg);
@@ -54,7 +56,7 @@ const reqs: http.ClientRequest[] = [];
 for (let v = 0; v < viewers; v++) {
   const s: Stat = { frames: 0, gaps: [], last: 0, status: 0 };
   stats.push(s);
-  const req = http.get(url, { agent: false }, (res) => {
+  const req = http.get(urls[v % urls.length], { agent: false }, (res) => {
     s.status = res.statusCode ?? 0;
     res.on(
       'data',

@@ -10,6 +10,7 @@ const USAGE = `usage: camstream [serve] [--config PATH]
        camstream example-config      print a documented config with every key
        camstream reload [--pid PID]  make the server re-read its config (SIGHUP) and wait for the outcome (the unit's ExecReload=)
        camstream hash-password       read a password (prompt, or first line of stdin), print its scrypt hash for auth.users
+       camstream list-cameras [--json]  list every camera found (Pi cameras, USB webcams) with a "cameras" config to serve them all
        camstream --version
 
 Config: --config PATH, else $CAMSTREAM_CONFIG, else /etc/camstream.json (optional);
@@ -17,15 +18,16 @@ environment variables (CAMSTREAM_*) override the file. See config/camstream.exam
 `;
 
 interface Args {
-  command: 'serve' | 'check-config' | 'example-config' | 'hash-password' | 'reload' | 'help' | 'version';
+  command: 'serve' | 'check-config' | 'example-config' | 'hash-password' | 'reload' | 'list-cameras' | 'help' | 'version';
   configPath?: string;
   /** example-config --markdown: the README's config table instead of JSON. */
   markdown?: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
-  // reload parses its own options (src/reload/command.ts).
+  // reload and list-cameras parse their own options (src/reload/command.ts, src/capture/list-cameras.ts).
   if (argv[0] === 'reload') return { command: 'reload' };
+  if (argv[0] === 'list-cameras') return { command: 'list-cameras' };
   const args: Args = { command: 'serve' };
   const rest = [...argv];
   let commandSeen = false;
@@ -93,9 +95,18 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await reloadCommand({ argv: argv.slice(1), env: process.env, out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
     return;
   }
+  if (args.command === 'list-cameras') {
+    const { listCamerasCommand } = await import('./capture/list-cameras');
+    process.exitCode = await listCamerasCommand({ argv: argv.slice(1), env: process.env, out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+    return;
+  }
   const loaded = load(args.configPath);
   if (args.command === 'check-config') {
     process.stdout.write(`${loaded.file ?? 'defaults (no config file)'}: OK\n`);
+    if (Object.keys(loaded.config.cameras).length > 0) {
+      const { camerasOf, sourceSummary } = await import('./config/cameras');
+      for (const c of camerasOf(loaded.config)) process.stdout.write(`  camera ${c.index} ${c.name}: ${sourceSummary(c.camera)}\n`);
+    }
     return;
   }
 

@@ -1,34 +1,37 @@
-// The composition root: the only place that wires config, logger, camera, hub,
-// pool and HTTP together. Every part gets what it needs as arguments.
+// The composition root: the only place that wires config, logger, cameras and HTTP
+// together, in one direction: config → camera pipelines (source, supervisor, hub,
+// viewers, pool: pipeline/camera-pipeline.ts) → metrics → HTTP → systemd heartbeat.
+// Every part gets what it needs as arguments; nothing refers to a part built later.
 import type { Loaded } from './config/load';
 import type { Logger } from './log';
-import { createSource } from './capture/create-source';
 import type { FrameSource } from './capture/source';
-import type { SourceStatus } from './capture/status';
-import { Supervisor } from './capture/supervisor';
-import { noSignalRenderer } from './capture/no-signal';
-import { FrameHub } from './hub/frame-hub';
-import { ClientPool } from './hub/client-pool';
-import { Viewers } from './hub/viewers';
+import type { Supervisor } from './capture/supervisor';
+import { budgetLimitsOf, camerasOf } from './config/cameras';
+import { StreamBudget } from './stream/client-pool';
+import { CameraPipeline } from './pipeline/camera-pipeline';
 import { createApp } from './http/app';
-import type { AppDeps } from './http/deps';
 import { listen, type RunningServer } from './http/server';
 import { VERSION } from './version';
 import type { Notifier } from './platform/sd-notify';
 import { startHeartbeat } from './platform/service-heartbeat';
 import { checkFdLimit } from './platform/fd-limit';
 import { CamstreamMetrics } from './metrics/metrics';
-import { instrumentSource } from './metrics/instrument-source';
-import { applyReload, type ReloadOutcome } from './reload/apply';
+import { applyReload, type ReloadOutcome, type ReloadState } from './reload/apply';
 import type { Config } from './config/schema';
 import { monotonicNow } from './clock';
 
 export interface Camstream {
   readonly port: number;
-  readonly deps: AppDeps;
   readonly server: RunningServer;
+  /** Every camera, index 0 first. */
+  readonly pipelines: readonly CameraPipeline[];
+  /** Camera 0's supervisor (the one camera of a single-camera config). */
   readonly supervisor: Supervisor;
-  /** Stop accepting, end streams, release the camera. Idempotent. */
+  /** The running config (a reload replaces it). */
+  readonly config: Readonly<Config>;
+  /** Config reloads (SIGHUP): the last outcome and the keys that wait for a restart. */
+  reloadState: ReloadState;
+  /** Stop accepting, end streams, release the cameras. Idempotent. */
   stop(): Promise<void>;
   /** Apply a re-read config to the running process (SIGHUP); see src/reload/. */
   reload(loaded: Loaded): Promise<ReloadOutcome>;
@@ -36,7 +39,7 @@ export interface Camstream {
 
 export interface StartOptions {
   log: Logger;
-  /** Tests may hand in a source (e.g. one that fails on cue); default: from config. */
+  /** Tests may hand in a source for camera 0 (e.g. one that fails on cue); default: from config. */
   source?: FrameSource;
   /** Environment for camera programs (rpicam-vid, ffmpeg, raspistill are found on its PATH); default process.env. */
   env?: NodeJS.ProcessEnv;
@@ -47,61 +50,62 @@ export interface StartOptions {
 }
 
 export async function startCamstream(loaded: Loaded, opts: StartOptions): Promise<Camstream> {
-  const { config } = loaded;
+  let config: Readonly<Config> = loaded.config;
   const log = opts.log;
   for (const note of loaded.notes) log.info(note);
-  log.info({ file: loaded.file, source: config.camera.source, maxClients: config.stream.maxClients }, 'configuration loaded');
+  const entries = camerasOf(config);
+  log.info(
+    { file: loaded.file, cameras: entries.map((e) => `${e.name}: ${e.camera.source}`), source: entries[0].camera.source, maxClients: config.stream.maxClients },
+    'configuration loaded',
+  );
 
-  const hub = new FrameHub({ dropSameFrames: config.stream.dropSameFrames, log: log.child({ module: 'hub' }) });
-  const pool = new ClientPool(config.stream);
-  const viewers = new Viewers({
-    hub,
-    log: log.child({ module: 'viewers' }),
-    stallTimeoutMs: config.stream.stallTimeoutMs,
-    // camera.idle=stop: the supervisor stops the camera when nobody watches.
-    onCountChange: (n) => supervisor.viewersChanged(n),
-  });
-  // Metrics read the counters above at scrape time; only the source is wrapped, to
-  // count frames and time encodes (once per frame, never per viewer). One instance,
-  // made when first enabled (at start or by a reload), served while enabled.
+  // 1. The cameras: each pipeline owns its source, supervisor, hub, viewers and pool;
+  // one budget bounds the streams of all of them together (stream.maxClientsTotal).
+  const budget = new StreamBudget(budgetLimitsOf(config));
+  const pipelines = entries.map(
+    (entry) => new CameraPipeline({ entry, config, log, budget, env: opts.env, devDir: opts.devDir, source: entry.index === 0 ? opts.source : undefined }),
+  );
+
+  // 2. Metrics read the pipelines' counters at scrape time. One instance, made when
+  // first enabled (at start or by a reload), served while enabled.
   let made: CamstreamMetrics | undefined;
-  const metricsFor = (c: Readonly<Config>): CamstreamMetrics | undefined =>
-    c.metrics.enabled
-      ? (made ??= new CamstreamMetrics({ hub, pool, viewers, version: VERSION, source: (): SourceStatus => supervisor.status }, { processMetrics: true }))
-      : undefined;
-  const metrics = metricsFor(config);
-  const cameraFor = (c: Readonly<Config>) => {
-    const raw: FrameSource = opts.source ?? createSource(c, log.child({ module: 'camera' }), { env: opts.env ?? process.env, devDir: opts.devDir });
-    const cam = c.camera;
-    return {
-      source: instrumentSource(raw, () => deps.metrics),
-      minBackoffMs: cam.restartDelayMs,
-      maxBackoffMs: cam.restartDelayMaxMs,
-      stallTimeoutMs: cam.stallTimeoutMs,
-      noSignal: noSignalRenderer(cam.width, cam.height),
-      idleTimeoutMs: cam.idle === 'stop' ? cam.idleTimeoutMs : undefined,
-    };
+  let metrics: CamstreamMetrics | undefined;
+  const setMetrics = (c: Readonly<Config>): void => {
+    metrics = c.metrics.enabled ? (made ??= new CamstreamMetrics({ cameras: pipelines, version: VERSION }, { processMetrics: true })) : undefined;
   };
-  const supervisor: Supervisor = new Supervisor({ ...cameraFor(config), hub, log: log.child({ module: 'supervisor' }) });
+  setMetrics(config);
 
-  const deps: AppDeps = { config, log, hub, pool, viewers, source: supervisor.status, startedAt: monotonicNow(), version: VERSION, metrics, reload: { pendingRestart: [], last: null } };
-  viewers.start();
-  const server = await listen(createApp(deps), config.server, log.child({ module: 'server' }));
-  // The camera starts after the port is open, so /healthz and /api/status can
+  // 3. HTTP: each route gets the part it reads.
+  let reloadState: ReloadState = { pendingRestart: [], last: null };
+  const startedAt = monotonicNow();
+  const total = () => ({ used: budget.inUse, max: budget.max });
+  const app = createApp({
+    log,
+    config: () => config,
+    cameras: pipelines,
+    status: { version: VERSION, startedAt, total, reload: () => reloadState },
+    metrics: () => metrics,
+  });
+  for (const p of pipelines) p.viewers.start();
+  const server = await listen(app, config.server, log.child({ module: 'server' }));
+  // The cameras start after the port is open, so /healthz and /api/status can
   // explain a camera that is slow to come up.
-  void supervisor.start();
-  // READY=1 now that the port is open; STATUS= and WATCHDOG=1 from here on.
+  for (const p of pipelines) p.start();
   checkFdLimit(config.server.maxConnections, log.child({ module: 'server' }));
+
+  // 4. systemd: READY=1 now that the port is open; STATUS= and WATCHDOG=1 from here on.
   const heartbeat = opts.notifier
     ? startHeartbeat({
         notifier: opts.notifier,
-        hub,
-        pool,
-        source: supervisor.status,
-        // A getter: camera.fps may change with a reload.
-        get fps() {
-          return deps.config.camera.fps;
-        },
+        cameras: () =>
+          pipelines.map((p) => ({
+            name: p.name,
+            hub: p.hub,
+            pool: p.pool,
+            source: p.supervisor.status,
+            // A reload may change camera.fps.
+            fps: p.entry.camera.fps,
+          })),
         log: log.child({ module: 'systemd' }),
       })
     : null;
@@ -109,26 +113,46 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
   let stopping: Promise<void> | null = null;
   return {
     port: server.port,
-    deps,
     server,
-    supervisor,
+    pipelines,
+    supervisor: pipelines[0].supervisor,
+    get config() {
+      return config;
+    },
+    get reloadState() {
+      return reloadState;
+    },
+    set reloadState(s: ReloadState) {
+      reloadState = s;
+    },
     stop() {
       stopping ??= (async () => {
         log.info('shutting down');
         heartbeat?.stopping();
-        pool.close();
-        const closed = server.close(deps.config.server.shutdownTimeoutMs);
-        viewers.closeAll('server shutting down', true);
-        viewers.stop();
-        await Promise.allSettled([closed, supervisor.stop()]);
+        for (const p of pipelines) p.closePool();
+        const closed = server.close(config.server.shutdownTimeoutMs);
+        await Promise.allSettled([closed, ...pipelines.map((p) => p.stop())]);
         heartbeat?.close();
         log.info('stopped');
       })();
       return stopping;
     },
     async reload(next) {
-      const outcome = await applyReload({ deps, hub, pool, viewers, server, supervisor, log, camera: cameraFor, metrics: metricsFor }, next.config);
-      deps.reload = {
+      const outcome = await applyReload(
+        {
+          config: () => config,
+          setConfig: (c) => {
+            config = c;
+          },
+          pipelines,
+          budget,
+          server,
+          log,
+          setMetrics,
+        },
+        next.config,
+      );
+      reloadState = {
         pendingRestart: outcome.pendingRestart,
         last: { at: new Date().toISOString(), ok: true, changed: outcome.changed, errors: [] },
       };

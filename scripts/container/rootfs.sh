@@ -35,14 +35,23 @@ if [ -x "$root/usr/lib/systemd/systemd" ] && [ -f "$root/.camstream-rootfs-ok" ]
   echo "$root"
   exit 0
 fi
-# Leftovers of interrupted builds are never reused.
-rm -rf "$root.tmp."*
+# Leftovers of interrupted builds are never reused. A debootstrap killed mid-way leaves
+# its /proc (and maybe /sys, /dev/pts) mounted inside: unmount those first, deepest
+# first, and never let rm cross into another file system (a host /dev bind, say).
+#   remove_tmp PREFIX PATH...: unmount what is mounted under PREFIX, then remove PATHs.
+remove_tmp() {
+  local prefix=$1
+  shift
+  awk -v p="$prefix" 'index($2, p) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m" || true; done
+  rm -rf --one-file-system "$@"
+}
+remove_tmp "$root.tmp." "$root.tmp."*
 tmp="$root.tmp.$$"
 echo "rootfs: debootstrap $suite from $mirror into $tmp (about a minute)" >&2
 if ! debootstrap ${arch:+--arch="$arch"} --variant=minbase --include=systemd,systemd-sysv,dbus "$suite" "$tmp" "$mirror" >"$tmp.log" 2>&1; then
   tail -20 "$tmp.log" >&2
   echo "rootfs: debootstrap failed (log: $tmp.log)" >&2
-  rm -rf "$tmp"
+  remove_tmp "$tmp" "$tmp"   # the log stays for the message above
   exit 1
 fi
 # Reproducible machine-id handling: an empty file makes systemd generate one per boot.

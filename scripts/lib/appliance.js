@@ -41,6 +41,8 @@ function parseShow(text) {
  *   live    running, STATUS= says the camera delivers frames       (/healthz 200)
  *   idle    running, camera released on purpose (camera.idle=stop) (/healthz 200)
  *   up      running, but the camera is not delivering (or no STATUS= yet)
+ * With several cameras, as /healthz: live or idle only when every camera is live or
+ * idle (live if any is live), else up.
  *   activating  not READY=1 yet, or waiting to be restarted after a crash
  *   failed  given up (e.g. exit 78: bad config)
  *   down    stopped, or not installed
@@ -48,7 +50,15 @@ function parseShow(text) {
 function verdict(p) {
   const status = p.StatusText || '';
   if (p.ActiveState === 'active' && p.SubState === 'running') {
-    // "<source kind> <source state> <fps> fps, <viewers>" (statusLine in service-heartbeat.ts).
+    // Several cameras: "2 cameras: front live, nozzle idle | …details…"
+    // (camerasStatusLine in service-heartbeat.ts); only the summary before " | " counts.
+    const multi = /^\d+ cameras: ([a-z0-9][a-z0-9_-]* [a-z-]+(?:, [a-z0-9][a-z0-9_-]* [a-z-]+)*) \| /.exec(status);
+    if (multi) {
+      const states = multi[1].split(', ').map((part) => part.split(' ')[1]);
+      const ok = states.every((st) => st === 'live' || st === 'idle');
+      return `${!ok ? 'up' : states.includes('live') ? 'live' : 'idle'} ${status}`;
+    }
+    // One camera: "<source kind> <state> <fps> fps, <viewers>" (statusLine in service-heartbeat.ts).
     const m = /^\S+ (live|idle) /.exec(status);
     return `${m ? m[1] : 'up'} ${status || 'no STATUS= yet'}`;
   }

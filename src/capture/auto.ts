@@ -1,5 +1,8 @@
-// source=auto: the Pi Camera Module if rpicam-vid (or libcamera-vid) lists a camera,
-// else the first /dev/video* that delivers a frame, else the test pattern. A camera,
+// source=auto: ONE camera, the first in a stable order (discover.ts): the Pi camera
+// rpicam-vid (or libcamera-vid) lists first, else the first USB webcam by its by-id
+// (then by-path) name that delivers a frame (without udev's links: the first
+// /dev/video* that does), else the test pattern. How many cameras there are is logged,
+// with the hint that `camstream list-cameras` prints the config serving all. A camera,
 // once chosen, is kept: one that later fails is restarted (and shows NO SIGNAL), not
 // silently swapped for the test pattern; if its /dev/videoN is gone (unplugged) each
 // restart looks again, so it is found when plugged back under another number. The
@@ -7,7 +10,6 @@
 // that appears late (USB enumerating late, rpicam-vid installed) and switches to it
 // without dropping viewers. The choice and the reason are logged and shown in
 // /api/status as source.selected.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema';
@@ -15,11 +17,11 @@ import type { Logger } from '../log';
 import { CamstreamError } from '../errors';
 import { CameraWatch, videoNodeNames } from './camera-watch';
 import { cv } from './cv';
+import { listPiCameras, listUsbCameras, NOT_A_CAMERA, parsePiCameras } from './discover';
 import { LIBCAMERA_PROGRAMS, LibcameraSource } from './libcamera';
 import type { FrameSink, FrameSource } from './source';
 import { TestPatternSource } from './testpattern';
 import { UsbCameraSource } from './usb-camera';
-import { whichFirst } from './which';
 
 type CameraConfig = Config['camera'];
 
@@ -35,29 +37,15 @@ export interface AutoOptions {
   probe?: (device: string) => Promise<boolean>;
 }
 
-/** Pi-internal V4L2 nodes that are not cameras (codec, ISP, decoder, CSI front end). */
-const NOT_A_CAMERA = /bcm2835-(codec|isp)|rpi-hevc|pispbe|rp1-cfe|unicam-(embedded|meta)/i;
-
 export interface Choice {
   kind: 'libcamera' | 'opencv' | 'testpattern';
   device?: string;
   reason: string;
 }
 
-/** `rpicam-vid --list-cameras`: "0 : imx708 [4608x2592 10-bit RGGB] (/base/…)" per camera. */
+/** `rpicam-vid --list-cameras`: the sensor model of each camera listed. */
 export function parseCameraList(out: string): string[] {
-  return [...out.matchAll(/^\s*(\d+)\s*:\s*(\S+)/gm)].map((m) => m[2]);
-}
-
-function listLibcameraCameras(env: NodeJS.ProcessEnv): Promise<{ program: string; cameras: string[]; error?: string } | null> {
-  const found = whichFirst(LIBCAMERA_PROGRAMS, env.PATH);
-  if (!found) return Promise.resolve(null);
-  return new Promise((resolve) => {
-    execFile(found.path, ['--list-cameras'], { env, timeout: 8000 }, (err, stdout, stderr) => {
-      const cameras = parseCameraList(`${stdout}`);
-      resolve({ program: found.name, cameras, error: err && cameras.length === 0 ? `${err.message.split('\n')[0]} ${String(stderr).trim().split('\n').pop() ?? ''}`.trim() : undefined });
-    });
-  });
+  return parsePiCameras(out).map((c) => c.model);
 }
 
 function videoDevices(devDir: string): string[] {
@@ -81,16 +69,33 @@ async function canCapture(device: string): Promise<boolean> {
   }
 }
 
-export async function chooseCamera(opts: AutoOptions): Promise<Choice> {
+/**
+ * The first camera in a stable order — Pi cameras by number, then USB webcams by their
+ * by-id (then by-path) name, each probed for a frame — and how many cameras there are.
+ * Without udev's /dev/v4l links, /dev/videoN in number order as before.
+ */
+export async function chooseAmong(opts: AutoOptions): Promise<{ choice: Choice; found: number }> {
   const notes: string[] = [];
-  const listed = await listLibcameraCameras(opts.env);
+  const devDir = opts.devDir ?? '/dev';
+  const sysDir = opts.sysDir ?? '/sys/class/video4linux';
+  const listed = await listPiCameras(opts.env);
+  const usb = listUsbCameras({ devDir, sysDir });
+  const found = (listed?.cameras.length ?? 0) + usb.length;
   if (listed && listed.cameras.length > 0) {
-    return { kind: 'libcamera', reason: `${listed.program} --list-cameras found ${listed.cameras.join(', ')}` };
+    return { found, choice: { kind: 'libcamera', reason: `${listed.program} --list-cameras found ${listed.cameras.map((c) => c.model).join(', ')}` } };
   }
   notes.push(listed ? `${listed.program} found no camera${listed.error ? ` (${listed.error})` : ''}` : `${LIBCAMERA_PROGRAMS.join('/')} not installed`);
 
-  const devDir = opts.devDir ?? '/dev';
-  const sysDir = opts.sysDir ?? '/sys/class/video4linux';
+  const stable = usb.filter((c) => c.pinnedBy !== 'node');
+  if (stable.length > 0) {
+    for (const c of stable) {
+      const what = `${c.device}${c.card ? ` (${c.card})` : ''}`;
+      if (await (opts.probe ?? canCapture)(c.device)) return { found, choice: { kind: 'opencv', device: c.device, reason: `${notes.join('; ')}; ${what} delivers frames` } };
+      notes.push(`${what} gives no frame`);
+    }
+    return { found, choice: { kind: 'testpattern', reason: `${notes.join('; ')}: showing the test pattern` } };
+  }
+
   const devices = videoDevices(devDir);
   for (const dev of devices) {
     let name = '';
@@ -103,11 +108,15 @@ export async function chooseCamera(opts: AutoOptions): Promise<Choice> {
       notes.push(`${dev} is ${name}, not a camera`);
       continue;
     }
-    if (await (opts.probe ?? canCapture)(dev)) return { kind: 'opencv', device: dev, reason: `${notes.join('; ')}; ${dev}${name ? ` (${name})` : ''} delivers frames` };
+    if (await (opts.probe ?? canCapture)(dev)) return { found, choice: { kind: 'opencv', device: dev, reason: `${notes.join('; ')}; ${dev}${name ? ` (${name})` : ''} delivers frames` } };
     notes.push(`${dev}${name ? ` (${name})` : ''} gives no frame`);
   }
   if (devices.length === 0) notes.push(`no ${path.join(devDir, 'video*')} device`);
-  return { kind: 'testpattern', reason: `${notes.join('; ')}: showing the test pattern` };
+  return { found, choice: { kind: 'testpattern', reason: `${notes.join('; ')}: showing the test pattern` } };
+}
+
+export async function chooseCamera(opts: AutoOptions): Promise<Choice> {
+  return (await chooseAmong(opts)).choice;
 }
 
 export class AutoSource implements FrameSource {
@@ -151,19 +160,23 @@ export class AutoSource implements FrameSource {
 
   private async choose(): Promise<void> {
     const previous = this.choice;
-    const choice = await chooseCamera(this.opts);
+    const { choice, found } = await chooseAmong(this.opts);
     if (previous?.kind === 'opencv' && choice.kind === 'testpattern') {
       // A camera that was in use and went away shows NO SIGNAL, not a test pattern
       // that looks like a working stream; the supervisor's retries look again.
       throw new CamstreamError('CAMSTREAM_ERR_NO_DEVICE', `${previous.device} is gone (unplugged?); waiting for a camera`);
     }
     if (previous && this.inner && previous.kind === choice.kind && previous.device === choice.device) return;
-    this.use(choice);
+    this.use(choice, found);
   }
 
-  private use(choice: Choice): void {
+  private use(choice: Choice, found: number): void {
     this.choice = choice;
-    this.log.info({ selected: choice.kind, device: choice.device, reason: choice.reason }, 'camera.source auto: chosen');
+    this.log.info({ selected: choice.kind, device: choice.device, reason: choice.reason, found }, 'camera.source auto: chosen');
+    if (found > 1) {
+      // auto serves one camera; the others are not lost silently.
+      this.log.info({ found }, `camera.source auto: found ${found} cameras and serves the first; run "camstream list-cameras" for the config that serves them all`);
+    }
     // Rotation and flips behave as with the source named explicitly: the Pi camera
     // turns by 90/270 in software like a USB camera does (see jpeg-turner.ts).
     if (choice.kind === 'libcamera') this.inner = new LibcameraSource(this.cam, this.log, this.opts.env);
@@ -189,11 +202,11 @@ export class AutoSource implements FrameSource {
   private async lookAgain(): Promise<void> {
     const sink = this.sink;
     if (!sink || this.choice?.kind !== 'testpattern') return;
-    const choice = await chooseCamera(this.opts);
+    const { choice, found } = await chooseAmong(this.opts);
     if (choice.kind === 'testpattern' || this.sink !== sink) return;
     this.stopWatch();
     const pattern = this.inner;
-    this.use(choice);
+    this.use(choice, found);
     await pattern?.stop();
     if (this.sink !== sink) return; // stopped meanwhile; the next start() starts the camera
     try {

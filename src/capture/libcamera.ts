@@ -15,11 +15,13 @@ type CameraConfig = Config['camera'];
 export const LIBCAMERA_PROGRAMS = ['rpicam-vid', 'libcamera-vid'] as const;
 
 /** rpicam-vid's --rotation takes only 0 and 180 (the ISP cannot transpose): 90/270 are left to camstream. */
-export function libcameraArgs(cam: Pick<CameraConfig, 'width' | 'height' | 'fps' | 'quality' | 'rotation' | 'hflip' | 'vflip'>): string[] {
+export function libcameraArgs(cam: Pick<CameraConfig, 'width' | 'height' | 'fps' | 'quality' | 'rotation' | 'hflip' | 'vflip'> & Partial<Pick<CameraConfig, 'index'>>): string[] {
   const args = ['-t', '0', '-n', '--codec', 'mjpeg', '--width', String(cam.width), '--height', String(cam.height), '--framerate', String(cam.fps), '-q', String(cam.quality), '--flush'];
   if (cam.rotation === 180) args.push('--rotation', '180');
   if (cam.hflip) args.push('--hflip');
   if (cam.vflip) args.push('--vflip');
+  // Camera 0 is rpicam-vid's default: the argument is only given for another camera.
+  if (cam.index) args.push('--camera', String(cam.index));
   args.push('-o', '-');
   return args;
 }
@@ -37,7 +39,8 @@ export class LibcameraSource implements FrameSource {
 
   describe(): string {
     const how = turnedBy(this.cam) ? `turned ${turnedBy(this.cam)}° by camstream: decode + re-encode` : 'camera JPEG passthrough';
-    return `libcamera ${this.child?.program || LIBCAMERA_PROGRAMS[0]} ${this.cam.width}x${this.cam.height}@${this.cam.fps} q${this.cam.quality} (${how})`;
+    const which = this.cam.index ? ` camera ${this.cam.index}` : '';
+    return `libcamera ${this.child?.program || LIBCAMERA_PROGRAMS[0]}${which} ${this.cam.width}x${this.cam.height}@${this.cam.fps} q${this.cam.quality} (${how})`;
   }
 
   async start(sink: FrameSink): Promise<void> {

@@ -22,6 +22,18 @@ export type NoSignalRender = (reason: string, at: Date) => Promise<Buffer>;
 /** The worker ends after this long without a request, ms: long enough that a flapping camera keeps it (and its ~0.5 s of start-up CPU) warm. */
 const WORKER_IDLE_MS = 5 * 60 * 1000;
 
+/**
+ * The worker's own V8 heap, capped. Left to V8's defaults (sized for a desktop) a worker
+ * that draws one picture a second lets garbage pile up: measured with
+ * `node dist/bench/no-signal.js`, the process went from 43 to ~155 MB at 640x480 (170 MB
+ * at 1920x1080). A small young generation collects each picture's garbage early; jpeg-js's
+ * encoder tables need ~20 MB of old generation (16 MB runs out of memory), so 32. The
+ * pictures themselves are Buffers outside this heap, so a larger camera does not need
+ * more. Should it ever run out, the worker ends, that picture fails, and the next
+ * request starts a fresh worker.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 };
+
 interface Running {
   worker: Worker;
   pending: Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>;
@@ -33,7 +45,7 @@ export function noSignalRenderer(width: number, height: number, quality = 70): N
   let nextId = 1;
 
   const start = (): Running => {
-    const r: Running = { worker: new Worker(path.join(__dirname, 'no-signal-worker.js')), pending: new Map() };
+    const r: Running = { worker: new Worker(path.join(__dirname, 'no-signal-worker.js'), { resourceLimits: WORKER_LIMITS }), pending: new Map() };
     // A worker that failed or exited answers nothing more: its callers get the error.
     const fail = (err: Error) => {
       if (running === r) running = null;

@@ -123,6 +123,10 @@ export class Supervisor {
    * or null when there was no new frame in time (the supervisor keeps trying).
    */
   async replace(next: ReplaceOptions, reason: string, waitMs = 20000): Promise<number | null> {
+    // The running source is stopped below, not the new one: assigning `next` first and
+    // then stopping `this.opts.source` left the old camera running (a Pi camera held,
+    // a test pattern looping forever).
+    const old = this.opts.source;
     Object.assign(this.opts, next);
     this.min = this.opts.minBackoffMs ?? 500;
     this.max = Math.max(this.min, this.opts.maxBackoffMs ?? 30000);
@@ -158,8 +162,12 @@ export class Supervisor {
         this.opts.log.error({ err: (err as Error).message }, 'could not draw the NO SIGNAL frame');
       }
     }
-    if (gen !== this.generation || !this.running) return null; // stopped or replaced again meanwhile
-    await this.stopSource();
+    if (gen !== this.generation || !this.running) {
+      // Stopped or replaced again meanwhile: the old source must still go.
+      if (old !== this.opts.source) await this.stopSource(old);
+      return null;
+    }
+    await this.stopSource(old);
     if (gen !== this.generation || !this.running) return null;
     this.lastPublishAt = this.now();
     void this.launch();
@@ -293,12 +301,12 @@ export class Supervisor {
   }
 
   /** source.stop(), bounded: a source that will not stop must not wedge the supervisor. */
-  private stopSource(): Promise<void> {
-    this.stopped = this.boundedStop();
+  private stopSource(source: FrameSource = this.opts.source): Promise<void> {
+    this.stopped = this.boundedStop(source);
     return this.stopped;
   }
 
-  private async boundedStop(): Promise<void> {
+  private async boundedStop(source: FrameSource): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -308,7 +316,7 @@ export class Supervisor {
       timer.unref();
     });
     try {
-      await Promise.race([this.opts.source.stop().catch((err: Error) => this.opts.log.warn({ err: err.message }, 'camera source stop failed')), deadline]);
+      await Promise.race([source.stop().catch((err: Error) => this.opts.log.warn({ err: err.message }, 'camera source stop failed')), deadline]);
     } finally {
       clearTimeout(timer);
     }

@@ -3,8 +3,8 @@
 import convict from 'convict';
 import { parseHash } from '../auth/scrypt';
 import { tokenEntryProblem } from '../auth/tokens';
-import { parseCidr } from '../http/access-list';
-import { frameAncestorsProblem } from '../http/security-headers';
+import { parseCidr } from '../net/cidr';
+import { frameAncestorsProblem } from './frame-ancestors';
 
 const registered = new Set<string>();
 
@@ -68,6 +68,15 @@ export const text = register('text', (v) => {
 
 export const nonEmptyText = register('non-empty text', (v) => {
   if (typeof v !== 'string' || v.trim() === '') throw new Error('expected a non-empty string');
+});
+
+/**
+ * cameras: an object of named cameras. load.ts takes it out before convict (convict
+ * cannot hold a map of nested settings) and checks each entry itself; this only
+ * guards the shape of what convict keeps.
+ */
+export const cameraMap = register('map of cameras', (v) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('expected an object of named cameras such as {"front": {…}}');
 });
 
 /** A list of strings; from env, a comma-separated list. */

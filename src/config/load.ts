@@ -4,9 +4,11 @@ import fs from 'node:fs';
 import convict from 'convict';
 import { ConfigError, describeValue } from '../errors';
 import { schema, type Config } from './schema';
-import { closest } from './suggest';
 import { stripComments } from './example';
 import { cameraProblems } from './camera-checks';
+import { cameraConflicts } from './camera-conflicts';
+import { loadCameras, type LoadedCameras } from './load-cameras';
+import { convictProblems, lookup } from './convict-errors';
 
 export const DEFAULT_CONFIG_PATH = '/etc/camstream.json';
 
@@ -42,15 +44,6 @@ function leaves(node: Record<string, unknown>, prefix = '', out = new Map<string
 }
 
 export const KEYS: ReadonlyMap<string, Leaf> = leaves(schema as unknown as Record<string, unknown>);
-
-function lookup(obj: unknown, path: string): { found: boolean; value?: unknown } {
-  let cur: unknown = obj;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object' || !(part in (cur as object))) return { found: false };
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return { found: true, value: cur };
-}
 
 function readJson(file: string): unknown {
   const text = fs.readFileSync(file, 'utf8');
@@ -101,10 +94,13 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
     fileData = stripComments(fileData);
   }
 
+  // `cameras` is a map of nested settings convict cannot hold: it is checked entry by
+  // entry below, against the camera part of the same schema.
+  const { cameras: givenCameras, ...rest } = fileData as Record<string, unknown>;
   const cfg = convict(schema as never, { env: env as Record<string, string>, args: [] });
   const problems: string[] = [];
   try {
-    cfg.load(fileData as object);
+    cfg.load(rest);
   } catch (err) {
     problems.push(`${file}: ${(err as Error).message}`);
   }
@@ -112,47 +108,48 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
   try {
     cfg.validate({ allowed: 'strict' });
   } catch (err) {
-    const raw = cfg.getProperties();
-    const reported = new Set<string>();
-    for (const line of (err as Error).message.split('\n')) {
-      const undeclared = /^configuration param '(.+)' not declared in the schema$/.exec(line);
-      const missing = /^configuration param '(.+)' missing from config/.exec(line);
-      if (undeclared) {
-        const key = undeclared[1];
-        const hint = closest(key, [...KEYS.keys()]);
-        problems.push(`${key} ${origin(key, file, fileData, env)}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}`);
-      } else if (missing) {
-        const parent = missing[1].split('.').slice(0, -1).join('.');
-        if (reported.has(parent)) continue;
-        reported.add(parent);
-        const got = lookup(fileData, parent);
-        problems.push(`${parent} ${origin(parent, file, fileData, env)}: expected an object of settings, got ${describeValue(got.value)}`);
-      } else {
-        const m = /^([\w.]+): (expected [^:]*)/.exec(line);
-        if (m) {
-          const key = m[1];
-          problems.push(`${key} ${origin(key, file, fileData, env)}: ${m[2]}, got ${describeValue(lookup(raw, key).value)}`);
-        } else if (line.trim() !== '') {
-          problems.push(line);
-        }
-      }
-    }
+    problems.push(
+      ...convictProblems((err as Error).message, {
+        raw: cfg.getProperties(),
+        known: [...KEYS.keys()],
+        name: (key) => key,
+        where: (key) => `${key} ${origin(key, file, fileData, env)}`,
+        given: (key) => lookup(fileData, key).value,
+      }),
+    );
   }
 
-  const config = problems.length === 0 ? (cfg.getProperties() as Config) : undefined;
-  if (config) problems.push(...crossCheck(config));
+  let config: Config | undefined;
+  if (problems.length === 0) {
+    config = cfg.getProperties() as Config;
+    const cams = loadCameras(givenCameras, config, file ?? 'the config');
+    problems.push(...cams.problems);
+    config.cameras = cams.cameras;
+    problems.push(...crossCheck(config, cams));
+  } else if (givenCameras !== undefined) {
+    // Still report what is wrong in the cameras, measured against the built-in defaults.
+    problems.push(...loadCameras(givenCameras, null, file ?? 'the config').problems);
+  }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return { config: deepFreeze(config), file, notes };
 }
 
 /** Rules that tie keys together; each line still names the keys and values. */
-function crossCheck(c: Config): string[] {
+function crossCheck(c: Config, { named, given }: LoadedCameras): string[] {
   const out: string[] = [];
-  const needed = c.stream.maxClients + c.stream.queueSize + 1;
+  // The valid cameras (a bad one has been reported already).
+  const cams = Object.entries(c.cameras);
+  const total = c.stream.maxClientsTotal || c.stream.maxClients;
+  const perCamera = cams.length === 0 ? c.stream.maxClients : cams.reduce((n, [, cam]) => n + cam.stream.maxClients, 0);
+  const streams = Math.min(total, perCamera);
+  const queues = Math.max(1, cams.length) * c.stream.queueSize;
+  const needed = streams + queues + 1;
   if (c.server.maxConnections < needed) {
-    out.push(
-      `server.maxConnections: expected at least stream.maxClients + stream.queueSize + 1 = ${needed} (room for snapshots and 503 answers), got ${c.server.maxConnections}`,
-    );
+    const sum =
+      cams.length === 0 && streams === c.stream.maxClients
+        ? 'stream.maxClients + stream.queueSize + 1'
+        : `the streaming slots (${streams}: stream.maxClientsTotal, or the cameras' maxClients together if fewer) + ${Math.max(1, cams.length)} × stream.queueSize + 1`;
+    out.push(`server.maxConnections: expected at least ${sum} = ${needed} (room for snapshots and 503 answers), got ${c.server.maxConnections}`);
   }
   if ((c.server.tls.cert === '') !== (c.server.tls.key === '')) {
     out.push(`server.tls: expected both cert and key paths for HTTPS (or neither for HTTP), got only ${c.server.tls.cert ? 'cert' : 'key'}`);
@@ -162,13 +159,17 @@ function crossCheck(c: Config): string[] {
       `server.maxConnectionsPerIp: expected more than stream.maxClientsPerIp (${c.stream.maxClientsPerIp}: room for its streams plus a snapshot or page), got ${c.server.maxConnectionsPerIp}`,
     );
   }
-  if (c.camera.source === 'files' && c.camera.dir === '') {
-    out.push('camera.dir: expected a folder of JPEG files when camera.source is "files", got "" (string)');
+  if (!named) {
+    out.push(...cameraProblems(c.camera));
+  } else {
+    // Every camera gets the checks the single camera gets; a value it inherits is
+    // named where it was written too.
+    for (const [name, cam] of cams) {
+      const own = given.get(name) ?? {};
+      out.push(...cameraProblems(cam, (k) => `cameras.${name}.${k}${k in own ? '' : ` (inherited from camera.${k})`}`));
+    }
+    out.push(...cameraConflicts(cams, given));
   }
-  if (c.camera.fourcc !== '' && c.camera.fourcc.length !== 4) {
-    out.push(`camera.fourcc: expected 4 characters such as "MJPG" or "YUYV", or "", got ${describeValue(c.camera.fourcc)}`);
-  }
-  out.push(...cameraProblems(c.camera));
   return out;
 }
 

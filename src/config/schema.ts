@@ -1,6 +1,6 @@
 // Every key camstream reads: doc (with units and edge cases), format, default, env.
 // config/camstream.example.json mirrors this file and a test keeps them in step.
-import { bool, cidrList, frameAncestorList, intRange, nonEmptyText, numberRange, oneOf, realmText, text, tokenList, userList } from './formats';
+import { bool, cameraMap, cidrList, frameAncestorList, intRange, nonEmptyText, numberRange, oneOf, realmText, text, tokenList, userList } from './formats';
 
 export const SOURCE_KINDS = ['auto', 'testpattern', 'opencv', 'libcamera', 'raspistill', 'http', 'files'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -43,7 +43,7 @@ export const schema = {
       env: 'CAMSTREAM_SERVER_KEEP_ALIVE_TIMEOUT_MS',
     },
     maxConnections: {
-      doc: 'Hard cap on open TCP connections of every kind; connections past it are closed at once. Must exceed stream.maxClients + stream.queueSize so snapshots, status and 503 answers still get through.',
+      doc: 'Hard cap on open TCP connections of every kind; connections past it are closed at once. Must exceed the streaming slots (stream.maxClientsTotal, or stream.maxClients) + stream.queueSize per camera so snapshots, status and 503 answers still get through.',
       format: intRange(2, 65536),
       default: 256,
       env: 'CAMSTREAM_SERVER_MAX_CONNECTIONS',
@@ -99,6 +99,12 @@ export const schema = {
       format: text,
       default: 'MJPG',
       env: 'CAMSTREAM_CAMERA_FOURCC',
+    },
+    index: {
+      doc: 'For source=libcamera: which Pi camera, numbered as `rpicam-vid --list-cameras` lists them (passed as rpicam-vid --camera N); 0 = the first. `camstream list-cameras` shows each camera with its number. Other sources: leave at 0.',
+      format: intRange(0, 15),
+      default: 0,
+      env: 'CAMSTREAM_CAMERA_INDEX',
     },
     dir: {
       doc: 'For source=files: folder of .jpg/.jpeg files, replayed in name order at camera.fps, looping.',
@@ -191,12 +197,23 @@ export const schema = {
       env: 'CAMSTREAM_CAMERA_IDLE_TIMEOUT_MS',
     },
   },
+  cameras: {
+    doc: 'Several cameras: {"front": {"source": "libcamera"}, "nozzle": {"source": "opencv", "device": "/dev/v4l/by-id/…", "stream": {"maxClients": 3}}}. Each name (a-z, 0-9, _ and -, up to 32 characters, starting with a letter or digit, not digits only) is in the camera\'s URLs (/cam/NAME/stream); the order is the camera\'s index (/?action=stream_N; index 0 is also /stream). An entry takes every camera.* key (the camera section is the defaults each entry inherits) plus stream.maxClients and stream.maxFps for that camera. {} = one camera, the camera section, named "default". Two cameras on one device, or more than one with source auto, are errors.',
+    format: cameraMap,
+    default: {},
+  },
   stream: {
     maxClients: {
-      doc: 'Streaming slots: how many viewers may watch /stream at once. Snapshots, status and health checks do not take a slot.',
+      doc: 'Streaming slots of each camera: how many viewers may watch its stream at once (a camera of cameras may set its own in cameras.NAME.stream.maxClients; all cameras together are bounded by stream.maxClientsTotal). Snapshots, status and health checks do not take a slot.',
       format: intRange(1, 1000),
       default: 20,
       env: 'CAMSTREAM_STREAM_MAX_CLIENTS',
+    },
+    maxClientsTotal: {
+      doc: 'Streaming slots of all cameras together: what the Pi\'s CPU and network can carry. Each camera also keeps its own cap (stream.maxClients, or its cameras.NAME.stream.maxClients). 0 = the same as stream.maxClients (one camera behaves as if this key did not exist).',
+      format: intRange(0, 10000),
+      default: 0,
+      env: 'CAMSTREAM_STREAM_MAX_CLIENTS_TOTAL',
     },
     maxClientsPerIp: {
       doc: 'Streaming slots one client address may hold (and wait for) at once; over it the viewer gets 429. Browsers open up to 6 connections per host.',
@@ -217,7 +234,7 @@ export const schema = {
       env: 'CAMSTREAM_STREAM_QUEUE_TIMEOUT_MS',
     },
     maxFps: {
-      doc: 'Upper bound on frames per second sent to one viewer; a viewer may ask for less with ?fps=N.',
+      doc: 'Upper bound on frames per second sent to one viewer; a viewer may ask for less with ?fps=N. A camera of cameras may set its own in cameras.NAME.stream.maxFps.',
       format: numberRange(0.1, 240),
       default: 30,
       env: 'CAMSTREAM_STREAM_MAX_FPS',
@@ -273,7 +290,7 @@ export const schema = {
       env: 'CAMSTREAM_AUTH_REALM',
     },
     healthzOpen: {
-      doc: 'true = /healthz answers without credentials (for monitors and load balancers); every other URL still needs them. Only matters when auth is on.',
+      doc: 'true = /healthz and /cam/NAME/healthz answer without credentials (for monitors and load balancers); every other URL still needs them. Only matters when auth is on.',
       format: bool,
       default: false,
       env: 'CAMSTREAM_AUTH_HEALTHZ_OPEN',
@@ -349,6 +366,7 @@ export interface Config {
   camera: {
     source: SourceKind;
     device: string;
+    index: number;
     fourcc: string;
     dir: string;
     width: number;
@@ -366,8 +384,11 @@ export interface Config {
     idle: (typeof IDLE_POLICIES)[number];
     idleTimeoutMs: number;
   };
+  /** Named cameras with every key resolved (camera.* defaults merged in); {} = the single camera form. */
+  cameras: Record<string, CameraSettings>;
   stream: {
     maxClients: number;
+    maxClientsTotal: number;
     maxClientsPerIp: number;
     queueSize: number;
     queueTimeoutMs: number;
@@ -388,3 +409,6 @@ export interface Config {
   log: { level: (typeof LOG_LEVELS)[number] };
   uvThreadpoolSize: number;
 }
+
+/** One entry of `cameras`: every camera key plus that camera's own stream limits. */
+export type CameraSettings = Config['camera'] & { stream: { maxClients: number; maxFps: number } };

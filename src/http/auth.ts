@@ -15,12 +15,12 @@
 // logged: lines carry the address, the user name and how the credential came.
 import type Koa from 'koa';
 import type { Config } from '../config/schema';
-import type { ErrorCode } from '../errors';
 import type { Logger } from '../log';
 import { Authenticator } from '../auth/authenticator';
 import { FailureTracker } from '../auth/lockout';
 import { clientAddress } from './client-address';
 import { single } from './query';
+import { refuse } from './refuse';
 
 type Credential =
   | { kind: 'none' }
@@ -88,28 +88,19 @@ export function authMiddleware(opts: AuthOptions): Koa.Middleware {
     ...(auth.tokens.length > 0 ? [`Bearer realm="${auth.realm}"`] : []),
   ];
 
-  const answer = (ctx: Koa.Context, status: number, code: ErrorCode, message: string, extra: Record<string, string | string[]> = {}) => {
-    ctx.status = status;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set(extra);
-    ctx.type = 'text/plain';
-    ctx.body = `${message} (${code})\n`;
-  };
   const lockedOut = (ctx: Koa.Context, address: string, retryAfterSec: number) =>
-    answer(ctx, 429, 'CAMSTREAM_ERR_LOCKED_OUT', `too many failed logins from ${address}: locked out, retry in ${retryAfterSec} s`, {
-      'Retry-After': String(retryAfterSec),
-    });
+    refuse(ctx, 429, 'CAMSTREAM_ERR_LOCKED_OUT', `too many failed logins from ${address}: locked out, retry in ${retryAfterSec} s`, { retryAfterSec });
 
   return async (ctx, next) => {
-    if (auth.healthzOpen && ctx.path === '/healthz') return next();
+    if (auth.healthzOpen && (ctx.path === '/healthz' || /^\/cam\/[^/]+\/healthz$/.test(ctx.path))) return next();
     const address = clientAddress(ctx.req);
     const lock = failures.state(address);
     const cred = readCredential(ctx);
     if (lock.locked) return lockedOut(ctx, address, lock.retryAfterSec);
 
     if (cred.kind === 'none') {
-      return answer(ctx, 401, 'CAMSTREAM_ERR_AUTH_REQUIRED', 'authentication required: log in, or send a token (Authorization: Bearer, X-Camstream-Token or ?token=)', {
-        'WWW-Authenticate': challenges,
+      return refuse(ctx, 401, 'CAMSTREAM_ERR_AUTH_REQUIRED', 'authentication required: log in, or send a token (Authorization: Bearer, X-Camstream-Token or ?token=)', {
+        headers: { 'WWW-Authenticate': challenges },
       });
     }
     let verdict: Awaited<ReturnType<Authenticator['checkPassword']>> = { result: 'bad' };
@@ -125,7 +116,7 @@ export function authMiddleware(opts: AuthOptions): Koa.Middleware {
       return next();
     }
     if (verdict.result === 'busy') {
-      return answer(ctx, 503, 'CAMSTREAM_ERR_AUTH_BUSY', 'too many logins being checked at once; retry in a second', { 'Retry-After': '1' });
+      return refuse(ctx, 503, 'CAMSTREAM_ERR_AUTH_BUSY', 'too many logins being checked at once; retry in a second', { retryAfterSec: 1 });
     }
     const f = failures.fail(address);
     // An unknown name is not logged: it is often the password typed into the wrong field.
@@ -137,7 +128,7 @@ export function authMiddleware(opts: AuthOptions): Koa.Middleware {
     log.info({ address, user, via: cred.via, failures: f.failures, code: 'CAMSTREAM_ERR_AUTH_FAILED' }, 'authentication failed');
     // Hold the answer back: guessing gets slow long before it gets locked out.
     if (f.delayMs > 0) await sleep(f.delayMs);
-    if (cred.kind === 'token') return answer(ctx, 403, 'CAMSTREAM_ERR_AUTH_FAILED', 'token not accepted');
-    return answer(ctx, 401, 'CAMSTREAM_ERR_AUTH_FAILED', 'wrong user name or password', { 'WWW-Authenticate': challenges });
+    if (cred.kind === 'token') return refuse(ctx, 403, 'CAMSTREAM_ERR_AUTH_FAILED', 'token not accepted');
+    return refuse(ctx, 401, 'CAMSTREAM_ERR_AUTH_FAILED', 'wrong user name or password', { headers: { 'WWW-Authenticate': challenges } });
   };
 }

@@ -1,8 +1,14 @@
 // Query parsing that refuses what it does not understand instead of guessing.
 import type { ParsedUrlQuery } from 'node:querystring';
+import { CamstreamError } from '../errors';
 
-export class BadRequest extends Error {
+/** A request camstream cannot use; app.ts answers it 400 CAMSTREAM_ERR_BAD_REQUEST with the message. */
+export class BadRequest extends CamstreamError {
   readonly status = 400;
+  constructor(message: string) {
+    super('CAMSTREAM_ERR_BAD_REQUEST', message);
+    this.name = 'BadRequest';
+  }
 }
 
 /** A single-valued query parameter; repeated parameters are an error, not "take the first". */

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema';
 import { CamstreamError } from '../errors';
 import type { Logger } from '../log';
 import { capConnectionsPerAddress } from './access-connection-cap';
+import { rawRefusal } from './refuse';
 
 export interface RunningServer {
   server: http.Server | https.Server;
@@ -37,12 +38,19 @@ function readTls(tls: Readonly<Config>['server']['tls']): { cert: Buffer; key: B
   return { cert: read(tls.cert, 'cert'), key: read(tls.key, 'key') };
 }
 
-/** A request line the parser gave up on before its end: the URL itself is too long. */
+/**
+ * A request line the parser gave up on before its end: the URL itself is too long.
+ * `rawPacket` is only the chunk being parsed: over TLS (16 KiB records) it may start
+ * inside the URL, so a first line ending in " HTTP/x.y" that is not a whole request
+ * line ("METHOD target HTTP/x.y") is the tail of an overlong URL too.
+ */
 function urlOverflowed(err: NodeJS.ErrnoException & { rawPacket?: Buffer }): boolean {
   const raw = err.rawPacket;
   if (!raw) return false;
   const eol = raw.indexOf('\r\n');
-  return eol < 0 || eol > 8192;
+  if (eol < 0 || eol > 8192) return true;
+  const first = raw.subarray(0, eol).toString('latin1');
+  return / HTTP\/\d\.\d$/.test(first) && !/^[A-Z]+ \S+ HTTP\/\d\.\d$/.test(first);
 }
 
 export async function listen(app: Koa, config: Readonly<Config>['server'], log: Logger): Promise<RunningServer> {
@@ -72,16 +80,15 @@ export async function listen(app: Koa, config: Readonly<Config>['server'], log: 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     // Malformed requests, oversized headers, timeouts: answer if we can, then drop.
     if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
-    const [status, why] =
+    const answer =
       err.code === 'HPE_HEADER_OVERFLOW'
         ? urlOverflowed(err)
-          ? ['414 URI Too Long', `URL too long: expected a request line under ${http.maxHeaderSize} bytes`]
-          : ['431 Request Header Fields Too Large', `request headers too large: expected under ${http.maxHeaderSize} bytes in all`]
+          ? rawRefusal(414, 'CAMSTREAM_ERR_URI_TOO_LONG', `URL too long: expected a request line under ${http.maxHeaderSize} bytes`)
+          : rawRefusal(431, 'CAMSTREAM_ERR_HEADERS_TOO_LARGE', `request headers too large: expected under ${http.maxHeaderSize} bytes in all`)
         : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? ['408 Request Timeout', 'request not received in time']
-          : ['400 Bad Request', `malformed HTTP request (${err.code ?? 'parse error'}): expected "METHOD /path HTTP/1.1" and "Name: value" header lines`];
-    const body = `${why}\n`;
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+          ? rawRefusal(408, 'CAMSTREAM_ERR_REQUEST_TIMEOUT', `request not received in time: expected the whole request within server.headersTimeoutMs / requestTimeoutMs`)
+          : rawRefusal(400, 'CAMSTREAM_ERR_MALFORMED_REQUEST', `malformed HTTP request (${err.code ?? 'parse error'}): expected "METHOD /path HTTP/1.1" and "Name: value" header lines`);
+    socket.end(answer);
     socket.destroySoon?.();
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,8 +1,8 @@
 // Answers for the phone page's files: type, ETag + 304, long caching for versioned
 // URLs, gzip when asked, and the security headers every page response carries.
 import type Koa from 'koa';
-import type { AppDeps } from './deps';
 import { ASSET_NAME, webAssets, type Asset } from './static-assets';
+import { refuse } from './refuse';
 
 /**
  * No inline script or style anywhere, nothing from other origins. img-src allows
@@ -65,25 +65,22 @@ export function sendAsset(ctx: Koa.Context, asset: Asset, immutable: boolean): v
   }
 }
 
-function refuse(ctx: Koa.Context, status: 400 | 404, message: string): void {
+function refuseAsset(ctx: Koa.Context, status: 400 | 404, message: string): void {
   setSecurityHeaders(ctx);
-  ctx.status = status;
-  ctx.type = 'text/plain';
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = `${message}\n`;
+  refuse(ctx, status, status === 400 ? 'CAMSTREAM_ERR_BAD_REQUEST' : 'CAMSTREAM_ERR_NOT_FOUND', message);
 }
 
 /** GET /assets/:name (and /manifest.webmanifest, /favicon.ico): only files read from web/ at start-up. */
-export function assetHandler(_deps: AppDeps, dir?: string) {
+export function assetHandler(dir?: string) {
   return (ctx: Koa.Context): void => {
     const web = webAssets(dir);
     // The router has already decoded the name, so "..%2F" arrives here as "../".
     const name = ctx.params?.name ?? ctx.path.slice(1);
     if (typeof name !== 'string' || !ASSET_NAME.test(name) || name.includes('..')) {
-      return refuse(ctx, 400, `bad asset name ${JSON.stringify(String(name))}: expected a plain file name such as app.js`);
+      return refuseAsset(ctx, 400, `bad asset name ${JSON.stringify(String(name))}: expected a plain file name such as app.js`);
     }
     const found = name === 'favicon.ico' ? web.files.get('icon-192.png') : web.files.get(name);
-    if (!found || name === 'index.html') return refuse(ctx, 404, `no such asset: ${name}`);
+    if (!found || name === 'index.html') return refuseAsset(ctx, 404, `no such asset: ${name}`);
     const v = ctx.query.v;
     sendAsset(ctx, found, typeof v === 'string' && v === found.hash);
   };

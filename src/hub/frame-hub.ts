@@ -82,11 +82,6 @@ export class FrameHub {
     return this.rate.rate(this.now());
   }
 
-  /** Is the camera delivering? True while the newest live frame is recent. */
-  isLive(maxAgeMs: number): boolean {
-    return this.latestFrame !== null && this.latestFrame.live && this.now() - this.latestFrame.monoAt <= maxAgeMs;
-  }
-
   subscribe(fn: FrameListener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);

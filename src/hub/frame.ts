@@ -1,15 +1,8 @@
-// A frame as every viewer receives it, built once by the hub.
-//
-// On the wire each frame is one Buffer, written unchanged to every viewer:
-//
-//   Content-Type: image/jpeg\r\n              ┐
-//   Content-Length: 24811\r\n                 │ head (per frame)
-//   X-Timestamp: 1764180000.123456\r\n\r\n    ┘
-//   <FFD8 … JPEG … FFD9>                      ← jpeg (a view into wire, no copy)
-//   \r\n--camstream-boundary\r\n              ← next boundary at once: Chrome paints a
-//                                               part only when the next boundary arrives
-//
-// The stream opens with "--camstream-boundary\r\n", so every part is framed.
+// A frame as the hub stores it: the JPEG and what is known about it. The hub is a
+// pure frame store; how a frame goes out on the wire (the multipart part /stream
+// writes) is stream/wire.ts's business. The hub keeps one cache slot per frame for
+// that encoding, so it is built once per frame, not per viewer, and only when someone
+// streams (with nobody watching, a Pi's usual state, a frame costs no copy: issue 14).
 
 export interface Frame {
   readonly seq: number;
@@ -17,30 +10,30 @@ export interface Frame {
   readonly capturedAt: number;
   /** Monotonic ms when the source delivered it: for ages (live?, watchdog), immune to clock jumps. */
   readonly monoAt: number;
-  /** The JPEG alone (snapshots). A view into `wire` once that is built. */
+  /** The JPEG alone (snapshots). A view into the encoded bytes once those are built. */
   readonly jpeg: Buffer;
-  /** Part headers + JPEG + the next boundary, for /stream; built on first use. */
-  readonly wire: Buffer;
   readonly width: number;
   readonly height: number;
   /** false for the NO SIGNAL placeholder shown while the camera is down. */
   readonly live: boolean;
+  /**
+   * The frame's wire encoding, made by `make` on first use and kept for every later
+   * call (one slot: stream/wire.ts is its only user). `make` may return a view of the
+   * JPEG inside the bytes it built; `jpeg` then becomes that view, so the source's
+   * Buffer (possibly a view into a larger pipe chunk) is let go and one piece of
+   * memory holds both.
+   */
+  encoded(make: (frame: Frame) => Encoded): Buffer;
 }
 
-export const BOUNDARY = 'camstream-boundary';
-export const STREAM_CONTENT_TYPE = `multipart/x-mixed-replace; boundary=${BOUNDARY}`;
-/** Written once right after the HTTP headers. */
-export const STREAM_PREAMBLE = Buffer.from(`--${BOUNDARY}\r\n`);
-const TAIL = Buffer.from(`\r\n--${BOUNDARY}\r\n`);
+export interface Encoded {
+  bytes: Buffer;
+  /** The JPEG inside `bytes`, when it is there unchanged. */
+  jpeg?: Buffer;
+}
 
-/**
- * The wire Buffer is built on first use, i.e. when the first viewer is sent the frame:
- * with nobody watching (a Pi's usual state) a frame costs no copy and no header
- * formatting (issue 14). Once built, `jpeg` becomes a view into it, so the source's
- * Buffer (possibly a view into a larger pipe chunk) is let go.
- */
 class HubFrame implements Frame {
-  private wireBuf: Buffer | null = null;
+  private bytes: Buffer | null = null;
   constructor(
     readonly seq: number,
     private jpegBuf: Buffer,
@@ -55,15 +48,12 @@ class HubFrame implements Frame {
     return this.jpegBuf;
   }
 
-  get wire(): Buffer {
-    if (this.wireBuf) return this.wireBuf;
-    const jpeg = this.jpegBuf;
-    const ts = (this.capturedAt / 1000).toFixed(6);
-    const head = Buffer.from(`Content-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\nX-Timestamp: ${ts}\r\n\r\n`, 'latin1');
-    const wire = Buffer.concat([head, jpeg, TAIL], head.length + jpeg.length + TAIL.length);
-    this.wireBuf = wire;
-    this.jpegBuf = wire.subarray(head.length, head.length + jpeg.length);
-    return wire;
+  encoded(make: (frame: Frame) => Encoded): Buffer {
+    if (this.bytes) return this.bytes;
+    const e = make(this);
+    this.bytes = e.bytes;
+    if (e.jpeg) this.jpegBuf = e.jpeg;
+    return e.bytes;
   }
 }
 

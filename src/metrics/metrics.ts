@@ -4,21 +4,20 @@
 //
 // Nearly everything is read at scrape time from counters the hub, pool, viewers and
 // supervisor keep anyway (collect() callbacks): a scrape costs a few additions, and
-// the per-frame path pays nothing for metrics. The two exceptions are per frame,
-// not per viewer: the encode-time histogram and the captured-frame count, fed by
-// instrumentSource() (instrument-source.ts).
+// the per-frame path pays nothing for metrics. The one exception is per frame, not
+// per viewer: the encode-time histogram, fed by the pipeline's capture listener.
+// Per-camera series carry a camera="NAME" label (camera "default" with one camera).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SourceState, SourceStatus } from '../capture/status';
-import type { ClientPool } from '../hub/client-pool';
-import type { FrameHub } from '../hub/frame-hub';
-import type { Viewers } from '../hub/viewers';
+import type { SourceState } from '../capture/status';
+import type { CameraPipeline } from '../pipeline/camera-pipeline';
+import type { CameraStateName } from '../pipeline/camera-state';
+
+/** What metrics read of a camera, at scrape time. */
+export type MetricsCamera = Pick<CameraPipeline, 'name' | 'hub' | 'pool' | 'viewers' | 'supervisor' | 'captured' | 'state' | 'onCapture'>;
 
 export interface MetricsInputs {
-  hub: FrameHub;
-  pool: ClientPool;
-  viewers: Viewers;
-  /** The supervisor's status, read at scrape time (a getter: the supervisor is built after the metrics). */
-  source: () => SourceStatus;
+  /** Every camera; per-camera series carry a camera="NAME" label. */
+  cameras: readonly MetricsCamera[];
   version: string;
 }
 
@@ -28,6 +27,7 @@ export interface MetricsOptions {
 }
 
 const STATES: SourceState[] = ['starting', 'live', 'offline', 'idle', 'stopped'];
+const CAMERA_STATES: CameraStateName[] = ['live', 'starting', 'no-signal', 'idle'];
 
 /** How often event-loop lag is sampled for nodejs_eventloop_lag_*, ms. */
 export const LAG_SAMPLE_MS = 1000;
@@ -37,101 +37,129 @@ export const ENCODE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.1
 
 export class CamstreamMetrics {
   readonly registry = new Registry();
-  /** Frames handed over by the source (before drop-same-frames). Counted by instrumentSource. */
-  captured = 0;
-  private readonly encodeSeconds: Histogram;
+  private readonly encodeSeconds: Histogram<string>;
 
   constructor(inputs: MetricsInputs, opts: MetricsOptions) {
-    const { hub, pool, viewers, source } = inputs;
+    const cams = inputs.cameras;
     const registers = [this.registry];
+    // One camera: the series as they always were (no label), so existing dashboards and
+    // scrapers read the same lines. Several: each per-camera series has camera="NAME".
+    const multi = cams.length > 1;
+    const labelNames = multi ? ['camera'] : [];
+    const L = (c: MetricsCamera, more: Record<string, string> = {}) => (multi ? { ...more, camera: c.name } : more);
     // A counter whose value lives elsewhere: replace it at scrape time. Prometheus
     // only needs it to be monotonic, which the underlying counters are.
-    const mirror = (name: string, help: string, read: () => number) =>
+    const mirror = (name: string, help: string, read: (c: MetricsCamera) => number) =>
       new Counter({
         name,
         help,
+        labelNames,
         registers,
         collect() {
           this.reset();
-          this.inc(read());
+          for (const c of cams) this.inc(L(c), read(c));
         },
       });
-    const gauge = (name: string, help: string, read: () => number) =>
+    const gauge = (name: string, help: string, read: (c: MetricsCamera) => number) =>
       new Gauge({
         name,
         help,
+        labelNames,
         registers,
         collect() {
-          this.set(read());
+          for (const c of cams) this.set(L(c), read(c));
         },
       });
 
     new Gauge({
       name: 'camstream_info',
-      help: 'Always 1; the labels say which camstream and which camera source this is.',
-      labelNames: ['version', 'source'],
+      help: 'Always 1; the labels say which camstream and which camera source each camera is.',
+      labelNames: ['version', 'source', ...labelNames],
       registers,
       collect() {
         this.reset();
-        this.labels(inputs.version, source().kind).set(1);
+        for (const c of cams) this.set(L(c, { version: inputs.version, source: c.supervisor.status.kind }), 1);
       },
     });
-    mirror('camstream_frames_captured_total', 'Frames the camera source delivered (before stream.dropSameFrames).', () => this.captured);
-    mirror('camstream_frames_published_total', 'Frames the hub published to viewers (live frames and NO SIGNAL placeholders).', () => hub.counters.published);
-    mirror('camstream_frames_dropped_same_total', 'Frames skipped as identical to the previous one (stream.dropSameFrames).', () => hub.counters.droppedSame);
-    mirror('camstream_frames_delivered_total', 'Frames written to streaming viewers, summed over viewers.', () => viewers.totals().sent);
+    mirror('camstream_frames_captured_total', 'Frames the camera source delivered (before stream.dropSameFrames).', (c) => c.captured);
+    mirror('camstream_frames_published_total', 'Frames the hub published to viewers (live frames and NO SIGNAL placeholders).', (c) => c.hub.counters.published);
+    mirror('camstream_frames_dropped_same_total', 'Frames skipped as identical to the previous one (stream.dropSameFrames).', (c) => c.hub.counters.droppedSame);
+    mirror('camstream_frames_delivered_total', 'Frames written to streaming viewers, summed over viewers.', (c) => c.viewers.totals().sent);
     mirror(
       'camstream_frames_dropped_slow_viewer_total',
       'Frames a viewer skipped because its socket had not drained the previous one (it gets the newest instead).',
-      () => viewers.totals().dropped,
+      (c) => c.viewers.totals().dropped,
     );
-    mirror('camstream_stream_bytes_sent_total', 'Bytes of MJPEG parts written to streaming viewers (headers of each part included).', () => viewers.totals().bytes);
-    gauge('camstream_capture_fps', 'Live frames per second from the camera over the last ~32 frames; 0 when frames stop.', () => hub.fps());
+    mirror('camstream_stream_bytes_sent_total', 'Bytes of MJPEG parts written to streaming viewers (headers of each part included).', (c) => c.viewers.totals().bytes);
+    gauge('camstream_capture_fps', 'Live frames per second from the camera over the last ~32 frames; 0 when frames stop.', (c) => c.hub.fps());
     this.encodeSeconds = new Histogram({
       name: 'camstream_encode_seconds',
       help: 'Time to JPEG-encode one frame, seconds (sources that encode: opencv with raw formats, testpattern).',
       buckets: ENCODE_BUCKETS,
+      labelNames,
       registers,
     });
+    for (const c of cams) {
+      // Per frame, not per viewer; the pipeline tells whoever listens.
+      // Zeroed, so a camera that never encodes (passthrough) shows a count of 0.
+      const labels = L(c);
+      if (multi) this.encodeSeconds.zero(labels);
+      const h = this.encodeSeconds;
+      c.onCapture((info) => {
+        if (info?.encodeMs !== undefined) h.observe(labels, info.encodeMs / 1000);
+      });
+    }
 
-    gauge('camstream_viewers_active', 'Viewers streaming now (each holds a slot).', () => viewers.size);
-    gauge('camstream_viewers_queued', 'Viewers waiting for a free slot now.', () => pool.waiting);
-    gauge('camstream_stream_slots_max', 'Streaming slots (stream.maxClients).', () => pool.max);
-    mirror('camstream_viewers_connected_total', 'Viewers that got a slot and started streaming.', () => viewers.counters.connected);
-    mirror('camstream_viewers_stalled_total', 'Viewers disconnected because their socket accepted nothing for stream.stallTimeoutMs.', () => viewers.counters.stalled);
+    gauge('camstream_viewers_active', 'Viewers streaming now (each holds a slot).', (c) => c.viewers.size);
+    gauge('camstream_viewers_queued', 'Viewers waiting for a free slot now.', (c) => c.pool.waiting);
+    gauge('camstream_stream_slots_max', 'Streaming slots of the camera (stream.maxClients, or its own stream.maxClients).', (c) => c.pool.max);
+    mirror('camstream_viewers_connected_total', 'Viewers that got a slot and started streaming.', (c) => c.viewers.counters.connected);
+    mirror('camstream_viewers_stalled_total', 'Viewers disconnected because their socket accepted nothing for stream.stallTimeoutMs.', (c) => c.viewers.counters.stalled);
     new Counter({
       name: 'camstream_viewers_rejected_total',
       help: 'Viewers refused a slot, by reason: full (503, queue full), per_ip (429, stream.maxClientsPerIp), queue_timeout (503 after waiting stream.queueTimeoutMs).',
-      labelNames: ['reason'],
+      labelNames: ['reason', ...labelNames],
       registers,
       collect() {
         this.reset();
-        this.labels('full').inc(pool.counters.rejectedFull);
-        this.labels('per_ip').inc(pool.counters.rejectedPerIp);
-        this.labels('queue_timeout').inc(pool.counters.rejectedTimeout);
+        for (const c of cams) {
+          this.inc(L(c, { reason: 'full' }), c.pool.counters.rejectedFull);
+          this.inc(L(c, { reason: 'per_ip' }), c.pool.counters.rejectedPerIp);
+          this.inc(L(c, { reason: 'queue_timeout' }), c.pool.counters.rejectedTimeout);
+        }
       },
     });
 
-    mirror('camstream_source_restarts_total', 'Times the supervisor restarted the camera source after a failure.', () => source().restarts);
+    mirror('camstream_source_restarts_total', 'Times the supervisor restarted the camera source after a failure.', (c) => c.supervisor.status.restarts);
     new Gauge({
       name: 'camstream_source_state',
-      help: 'The camera source state: 1 for the current state, 0 for the others.',
-      labelNames: ['state'],
+      help: 'The camera source (process) state: 1 for the current state, 0 for the others. Whether the camera is live is camstream_camera_state.',
+      labelNames: ['state', ...labelNames],
       registers,
       collect() {
-        for (const s of STATES) this.labels(s).set(source().state === s ? 1 : 0);
+        for (const c of cams) for (const s of STATES) this.set(L(c, { state: s }), c.supervisor.status.state === s ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'camstream_camera_state',
+      help: 'The camera state /healthz and /api/status report (live, starting, no-signal, idle): 1 for the current state, 0 for the others.',
+      labelNames: ['state', ...labelNames],
+      registers,
+      collect() {
+        for (const c of cams) {
+          const now = c.state().state;
+          for (const s of CAMERA_STATES) this.set(L(c, { state: s }), now === s ? 1 : 0);
+        }
       },
     });
 
     // prom-client samples event-loop lag every 10 ms by default: 100 wake-ups a second,
     // more than the camera's own, which a Pi with no viewer pays for nothing (issue 14).
     // Once a second still shows a blocked loop.
-    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
-  }
-
-  /** One encode took `ms` milliseconds. */
-  observeEncode(ms: number): void {
-    this.encodeSeconds.observe(ms / 1000);
+    if (opts.processMetrics) {
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
+      lagWithoutInterval(this.registry);
+    }
   }
 
   get contentType(): string {
@@ -140,5 +168,23 @@ export class CamstreamMetrics {
 
   text(): Promise<string> {
     return this.registry.metrics();
+  }
+}
+
+/**
+ * Node's event-loop delay histogram records the whole time between two samples, the
+ * sampling interval included: sampled once a second, an idle loop would read as 1 s of
+ * lag. prom-client passes the histogram on as it is, so its nodejs_eventloop_lag_{min,
+ * max,mean,p50,p90,p99}_seconds are set here net of the interval: what a monitor expects
+ * (≈ 0 when the loop is free). stddev is unaffected by a constant offset.
+ */
+function lagWithoutInterval(registry: Registry): void {
+  const interval = LAG_SAMPLE_MS / 1000;
+  for (const stat of ['min', 'max', 'mean', 'p50', 'p90', 'p99']) {
+    const gauge = registry.getSingleMetric(`nodejs_eventloop_lag_${stat}_seconds`) as Gauge | undefined;
+    if (!gauge) continue;
+    const set = gauge.set.bind(gauge) as (labels: object, value: number) => void;
+    // prom-client calls set(labels, value) once per scrape; nothing else sets these.
+    (gauge as unknown as { set: (labels: object, value: number) => void }).set = (labels, value) => set(labels, Math.max(0, value - interval));
   }
 }

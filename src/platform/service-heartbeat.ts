@@ -8,18 +8,31 @@
 import type { Logger } from '../log';
 import type { SourceStatus } from '../capture/status';
 import type { FrameHub } from '../hub/frame-hub';
-import type { ClientPool } from '../hub/client-pool';
+import type { ClientPool } from '../stream/client-pool';
 import type { Notifier } from './sd-notify';
 import { captureHealth } from './capture-health';
 import { monotonicNow } from '../clock';
+import { cameraState, type CameraStateName } from '../pipeline/camera-state';
+
+/** One camera as the heartbeat reads it. */
+export interface HeartbeatCamera {
+  name: string;
+  hub: FrameHub;
+  pool: Pick<ClientPool, 'inUse' | 'max' | 'waiting'>;
+  source: SourceStatus;
+  /** camera.fps from config (a getter: a reload may change it). */
+  readonly fps: number;
+}
 
 export interface HeartbeatOptions {
   notifier: Notifier;
-  hub: FrameHub;
-  pool: ClientPool;
-  source: SourceStatus;
+  /** Every camera, read at each beat. Or, for one camera, hub/pool/source/fps below. */
+  cameras?: () => HeartbeatCamera[];
+  hub?: FrameHub;
+  pool?: ClientPool;
+  source?: SourceStatus;
   /** camera.fps from config. */
-  fps: number;
+  fps?: number;
   log: Logger;
   /** How often STATUS= is refreshed, ms. */
   statusEveryMs?: number;
@@ -36,12 +49,41 @@ export interface Heartbeat {
   close(): void;
 }
 
-/** "testpattern live 15.0 fps, 2/20 viewers" (+ queue, + why not live). */
-export function statusLine(source: SourceStatus, fps: number, pool: ClientPool): string {
-  let line = `${source.kind} ${source.state} ${fps.toFixed(1)} fps, ${pool.inUse}/${pool.max} viewers`;
+const clip = (line: string) => (line.length > 200 ? `${line.slice(0, 199)}…` : line);
+
+function cameraPart(source: SourceStatus, fps: number, pool: Pick<ClientPool, 'inUse' | 'max' | 'waiting'>, state: string, reason: string | null): string {
+  let line = `${source.kind} ${state} ${fps.toFixed(1)} fps, ${pool.inUse}/${pool.max} viewers`;
   if (pool.waiting > 0) line += `, ${pool.waiting} waiting`;
-  if (source.state !== 'live' && source.reason) line += ` (${source.reason})`;
-  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+  if (state !== 'live' && reason) line += ` (${reason})`;
+  return line;
+}
+
+/**
+ * "testpattern live 15.0 fps, 2/20 viewers" (+ queue, + why not live). The state word
+ * is the camera state (pipeline/camera-state.ts) when given, as the heartbeat does;
+ * scripts/lib/appliance.js (the install health gate) reads it.
+ */
+export function statusLine(source: SourceStatus, fps: number, pool: Pick<ClientPool, 'inUse' | 'max' | 'waiting'>, state?: { state: CameraStateName; reason: string | null }): string {
+  return clip(cameraPart(source, fps, pool, state?.state ?? source.state, state ? state.reason : source.reason));
+}
+
+export interface CameraLine {
+  name: string;
+  source: SourceStatus;
+  fps: number;
+  pool: Pick<ClientPool, 'inUse' | 'max' | 'waiting'>;
+  state: { state: CameraStateName; reason: string | null };
+}
+
+/**
+ * Several cameras: a summary of names and states first (so the 200-character cut never
+ * hides a state, and the health gate reads only that part), then each camera's line:
+ * "2 cameras: front live, nozzle no-signal | front libcamera live 15.0 fps, 1/10 viewers; nozzle v4l2 no-signal …".
+ */
+export function camerasStatusLine(cams: CameraLine[]): string {
+  const summary = `${cams.length} cameras: ${cams.map((c) => `${c.name} ${c.state.state}`).join(', ')}`;
+  const detail = cams.map((c) => `${c.name} ${cameraPart(c.source, c.fps, c.pool, c.state.state, c.state.reason)}`).join('; ');
+  return clip(`${summary} | ${detail}`);
 }
 
 export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
@@ -53,8 +95,22 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
   let stopped = false;
   const timers: NodeJS.Timeout[] = [];
 
+  const single = (): HeartbeatCamera[] => [
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion
+    { name: 'default', hub: opts.hub!, pool: opts.pool!, source: opts.source!, get fps() { return opts.fps ?? 0; } },
+  ];
+  const cameras = opts.cameras ?? single;
   const sendStatus = (): void => {
-    lastStatus = statusLine(opts.source, opts.hub.fps(), opts.pool);
+    const t = now();
+    const lines = cameras().map((c) => ({
+      name: c.name,
+      source: c.source,
+      fps: c.hub.fps(),
+      pool: c.pool,
+      state: cameraState({ source: c.source, lastLiveFrameAt: c.hub.latestLiveFrame?.monoAt ?? null, fps: c.fps, now: t }),
+    }));
+    // One camera: the line as it always was (tools parse it).
+    lastStatus = lines.length === 1 ? statusLine(lines[0].source, lines[0].fps, lines[0].pool, lines[0].state) : camerasStatusLine(lines);
     notifier.status(lastStatus);
   };
 
@@ -75,8 +131,17 @@ export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
       expected = t + every;
       // The loop recovered if we are here; still worth a line when it was blocked long.
       if (lag > every) log.warn({ blockedMs: lag }, 'event loop was blocked');
-      const last = opts.hub.latestLiveFrame;
-      const h = captureHealth({ source: opts.source, lastLiveFrameAt: last ? last.monoAt : null, fps: opts.fps, now: t });
+      // Any camera's capture loop hung is reason enough: a restart of the process is the fix.
+      const cams = cameras();
+      let h: { healthy: boolean; reason: string | null } = { healthy: true, reason: null };
+      for (const c of cams) {
+        const last = c.hub.latestLiveFrame;
+        const ch = captureHealth({ source: c.source, lastLiveFrameAt: last ? last.monoAt : null, fps: c.fps, now: t });
+        if (!ch.healthy) {
+          h = { healthy: false, reason: cams.length > 1 ? `camera ${c.name}: ${ch.reason}` : ch.reason };
+          break;
+        }
+      }
       if (h.healthy) {
         if (unhealthySince !== null) log.info('capture healthy again; watchdog pings resumed');
         unhealthySince = null;

@@ -88,8 +88,8 @@ export function createReloader(o: ReloaderOptions): Reloader {
       const errors = err instanceof ConfigError ? err.problems : [(err as Error).message];
       // One line per problem, so the journal shows each key on its own.
       for (const e of errors) log.error({ code: (err as ConfigError).code ?? 'CAMSTREAM_ERR_CONFIG' }, `reload refused, running configuration kept: ${e}`);
-      a.deps.reload = { pendingRestart: a.deps.reload?.pendingRestart ?? [], last: { at: new Date().toISOString(), ok: false, changed: [], errors } };
-      status = { startedUsec: String(startedUsec), finishedUsec: '', ok: false, errors, changed: [], pendingRestart: a.deps.reload.pendingRestart, camera: null };
+      a.reloadState = { pendingRestart: a.reloadState.pendingRestart, last: { at: new Date().toISOString(), ok: false, changed: [], errors } };
+      status = { startedUsec: String(startedUsec), finishedUsec: '', ok: false, errors, changed: [], pendingRestart: a.reloadState.pendingRestart, camera: null };
     }
     const line = status.ok
       ? `configuration reloaded${status.pendingRestart.length ? `; waiting for a restart: ${status.pendingRestart.join(', ')}` : ''}`

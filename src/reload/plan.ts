@@ -4,9 +4,15 @@
 //   needs a new process: server.host, server.port, server.tls.* (the listening
 //     socket and its certificate) and uvThreadpoolSize (libuv sizes its pool once).
 //     They keep their running value and are reported as waiting for a restart.
-//   camera.*: applied by restarting the camera (viewers stay connected).
+//   camera.*, cameras.NAME.*: applied by restarting that camera only (its viewers
+//     stay connected; other cameras are not touched). A change to the `camera`
+//     defaults restarts every camera that inherits it.
+//   adding, removing, renaming or reordering cameras: needs a new process (each camera
+//     is a pipeline built at start, and URLs such as ?action=stream_N move); reported
+//     as "cameras" waiting for a restart, the running cameras kept.
 //   everything else: applied in place.
 import type { Config } from '../config/schema';
+import { camerasOf, type CameraEntry } from '../config/cameras';
 
 export const RESTART_KEYS = ['server.host', 'server.port', 'server.tls.cert', 'server.tls.key', 'uvThreadpoolSize'] as const;
 
@@ -15,8 +21,12 @@ export interface ReloadPlan {
   changed: string[];
   /** Changed keys that only a restart of the process applies. */
   pendingRestart: string[];
-  /** True when a camera.* key changed: the camera restarts. */
+  /** True when some camera's settings changed: those cameras restart. */
   cameraRestart: boolean;
+  /** Names of the cameras whose effective settings changed (each restarts alone). */
+  camerasToRestart: string[];
+  /** Every camera under the effective config, by name. */
+  cameras: Map<string, CameraEntry>;
   /** The config to run with: the new one, with the restart-only keys left as they run. */
   effective: Config;
 }
@@ -50,10 +60,33 @@ function getPath(o: unknown, key: string): unknown {
   return key.split('.').reduce<unknown>((cur, p) => (cur as Record<string, unknown>)[p], o);
 }
 
+const sameEntry = (a: CameraEntry, b: CameraEntry) => JSON.stringify(a.camera) === JSON.stringify(b.camera);
+
 export function planReload(running: Readonly<Config>, next: Readonly<Config>): ReloadPlan {
   const changed = changedKeys(running, next);
   const pendingRestart = changed.filter((k) => (RESTART_KEYS as readonly string[]).includes(k));
   const effective = structuredClone(next) as Config;
   for (const k of pendingRestart) setPath(effective as unknown as Record<string, unknown>, k, structuredClone(getPath(running, k)));
-  return { changed, pendingRestart, cameraRestart: changed.some((k) => k.startsWith('camera.')), effective };
+  const before = camerasOf(running);
+  let after = camerasOf(effective);
+  if (before.map((c) => c.name).join('\n') !== after.map((c) => c.name).join('\n')) {
+    // A different set of cameras: keep running the ones there are until a restart.
+    pendingRestart.push('cameras');
+    const e = effective as unknown as Record<string, unknown>;
+    const r = running as unknown as Record<string, unknown>;
+    if ('cameras' in r) e.cameras = structuredClone(r.cameras);
+    else delete e.cameras;
+    after = camerasOf(effective);
+    // Names kept but their set changed back: per-camera settings still apply below.
+  }
+  const old = new Map(before.map((c) => [c.name, c]));
+  const camerasToRestart = after.filter((c) => old.has(c.name) && !sameEntry(old.get(c.name)!, c)).map((c) => c.name);
+  return {
+    changed,
+    pendingRestart,
+    cameraRestart: camerasToRestart.length > 0,
+    camerasToRestart,
+    cameras: new Map(after.map((c) => [c.name, c])),
+    effective,
+  };
 }

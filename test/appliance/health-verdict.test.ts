@@ -8,8 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { SourceState, SourceStatus } from '../../src/capture/status';
-import type { ClientPool } from '../../src/hub/client-pool';
-import { statusLine } from '../../src/platform/service-heartbeat';
+import type { ClientPool } from '../../src/stream/client-pool';
+import { camerasStatusLine, statusLine, type CameraLine } from '../../src/platform/service-heartbeat';
+import type { CameraStateName } from '../../src/pipeline/camera-state';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -44,6 +45,33 @@ test('the STATUS= lines the service sends: live and idle pass the gate, every ot
   }
   // A reason that itself says "live" does not fool it: only the state word counts.
   assert.equal(word(gate.verdict(running(statusLine(source('http', 'offline', 'upstream live stream ended'), 0, pool)))), 'up');
+});
+
+test('several cameras: the gate passes only when every camera is live or idle, as /healthz does', () => {
+  const cam = (name: string, state: CameraStateName, reason: string | null = null): CameraLine => ({
+    name, source: source('libcamera', state === 'no-signal' ? 'offline' : state, reason), fps: state === 'live' ? 15 : 0, pool, state: { state, reason },
+  });
+  const cases: [CameraLine[], string][] = [
+    [[cam('front', 'live'), cam('nozzle', 'live')], 'live'],
+    [[cam('front', 'live'), cam('nozzle', 'idle', 'no viewers for 60 s')], 'live'],
+    [[cam('front', 'idle'), cam('nozzle', 'idle')], 'idle'],
+    [[cam('front', 'live'), cam('nozzle', 'no-signal', 'cannot open /dev/video0')], 'up'],
+    [[cam('front', 'starting'), cam('nozzle', 'live')], 'up'],
+    // A reason that says "live" or mimics the summary does not fool it.
+    [[cam('front', 'no-signal', 'x live, y live | '), cam('nozzle', 'live')], 'up'],
+  ];
+  for (const [cams, want] of cases) {
+    const line = camerasStatusLine(cams);
+    assert.ok(line.length <= 200);
+    const v = gate.verdict(running(line));
+    assert.equal(word(v), want, `${JSON.stringify(line)} -> ${v}`);
+    assert.ok(v.endsWith(line));
+  }
+  // Names and states come first, so the 200-character cut never hides one.
+  const long = camerasStatusLine([cam('front', 'live'), cam('nozzle', 'no-signal', 'x'.repeat(300))]);
+  assert.equal(long.length, 200);
+  assert.match(long, /^2 cameras: front live, nozzle no-signal \| /);
+  assert.equal(word(gate.verdict(running(long))), 'up');
 });
 
 test('what the heartbeat sends besides: a withheld watchdog and shutting down are not healthy', () => {

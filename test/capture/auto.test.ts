@@ -57,7 +57,7 @@ test('video nodes that are not cameras or give no frame are skipped', async () =
 test('the default config (source auto) on a machine with no camera serves the test pattern, and says so', async (t) => {
   const { log, lines } = capturingLogger();
   const { app, base } = await startCameraServer(t, {}, { env: { PATH: SYSTEM_PATH }, devDir: emptyDir(), log });
-  assert.equal(app.deps.config.camera.source, 'auto');
+  assert.equal(app.config.camera.source, 'auto');
   const w = await watchStream(`${base}/stream`);
   t.after(() => w.close());
   await waitFor(() => w.parts.filter((p) => !p.noSignal).length >= 3, 10000, '3 frames');

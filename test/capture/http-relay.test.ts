@@ -52,7 +52,7 @@ test('relays another camstream byte for byte, and survives the upstream restarti
   assert.equal(viewer.ended, false);
   assert.equal(viewer.error, null);
   assert.equal(relay.app.supervisor.status.state, 'live');
-  assert.equal(relay.app.deps.viewers.size, 1);
+  assert.equal(relay.app.pipelines[0].viewers.size, 1);
   await up2.app.stop();
 });
 
@@ -84,7 +84,7 @@ test('an upstream camstream showing NO SIGNAL: the relay says so instead of rela
   await waitFor(() => /shows NO SIGNAL/.test(relay.app.supervisor.status.reason ?? ''), 10000, 'the relay to report the upstream NO SIGNAL');
   await waitFor(() => viewer.parts.length >= 2, 10000, 'NO SIGNAL frames on the relay');
   assert.ok(viewer.parts.every((p) => p.noSignal), 'nothing relayed as live');
-  assert.equal(relay.app.deps.hub.latestLiveFrame, null);
+  assert.equal(relay.app.pipelines[0].hub.latestLiveFrame, null);
   // The upstream camera comes back: the relay goes live.
   s.setMode('ok');
   await waitFor(() => relay.app.supervisor.status.state === 'live', 15000, 'relay live');

@@ -54,7 +54,7 @@ for (const sc of scenarios) {
     assert.ok(app.supervisor.status.restarts >= 1);
     assert.ok(s.runs('rpicam-vid').length >= 2, 'the camera process was started again');
     await waitFor(async () => (await fetch(`${base}/healthz`)).status === 200, 5000, '/healthz 200');
-    assert.equal(app.deps.viewers.size, 1);
+    assert.equal(app.pipelines[0].viewers.size, 1);
   });
 }
 

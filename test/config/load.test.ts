@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, KEYS } from '../../src/config/load';
 import { exampleConfig } from '../../src/config/example';
-import { ConfigError } from '../../src/errors';
+import { configProblems } from '../helpers/config-problems';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'camstream-cfg-'));
 function file(content: unknown): string {
@@ -13,15 +13,7 @@ function file(content: unknown): string {
   fs.writeFileSync(f, typeof content === 'string' ? content : JSON.stringify(content));
   return f;
 }
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-    return err.problems;
-  }
-  assert.fail('expected the config to be rejected');
-}
+const problems = configProblems;
 
 test('defaults < file < env', () => {
   const f = file({ server: { port: 9000 }, camera: { fps: 10 } });

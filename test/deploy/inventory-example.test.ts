@@ -28,7 +28,8 @@ test('every Pi in deploy/inventory.example.yml renders to a config camstream che
           {
             name: 'render',
             delegate_to: 'localhost',
-            'ansible.builtin.copy': { content: '{{ camstream_config | to_nice_json(indent=2, sort_keys=true) }}\n', dest: `${work}/{{ inventory_hostname }}.json` },
+            // The role's own template, so what is checked is what a Pi gets.
+            'ansible.builtin.copy': { content: fs.readFileSync(path.join(REPO, 'deploy', 'roles', 'camstream', 'templates', 'camstream.json.j2'), 'utf8'), dest: `${work}/{{ inventory_hostname }}.json` },
           },
         ],
       },
@@ -52,4 +53,7 @@ test('every Pi in deploy/inventory.example.yml renders to a config camstream che
   assert.equal(door.stream.queueTimeoutMs, 5000);
   assert.equal(door.server.port, 8080);
   assert.equal(door.camera.source, 'auto');
+  // Camera order is camera index: the template must not sort it (bed < nozzle).
+  const printer = JSON.parse(fs.readFileSync(path.join(work, 'printer-cam.json'), 'utf8'));
+  assert.deepEqual(Object.keys(printer.cameras), ['nozzle', 'bed']);
 });

@@ -1,6 +1,7 @@
 // A streaming viewer that stays connected until closed, counting what it receives:
 // for tests that need viewers to hold their slots while they look at the server.
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 
 export interface HeldStream {
@@ -10,11 +11,15 @@ export interface HeldStream {
   close(): void;
 }
 
-/** GET `url` and keep reading; resolves once the response headers and first body bytes arrived (or a non-200 answer ended). */
-export function holdStream(url: string, opts: { localAddress?: string; timeoutMs?: number } = {}): Promise<HeldStream> {
+/**
+ * GET `url` and keep reading; resolves once the response headers and first body bytes
+ * arrived (or a non-200 answer ended). https: URLs trust only `ca`.
+ */
+export function holdStream(url: string, opts: { localAddress?: string; timeoutMs?: number; headers?: Record<string, string>; ca?: Buffer } = {}): Promise<HeldStream> {
   return new Promise((resolve, reject) => {
     let bytes = 0;
-    const req = http.get(url, { localAddress: opts.localAddress, agent: false }, (res) => {
+    const get = url.startsWith('https:') ? https.get : http.get;
+    const req = get(url, { localAddress: opts.localAddress, agent: false, headers: opts.headers, ca: opts.ca }, (res) => {
       const held: HeldStream = {
         status: res.statusCode ?? 0,
         get bytes() {

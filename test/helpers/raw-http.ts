@@ -3,6 +3,7 @@
 // and a small one-shot request helper that works for streams too.
 import http from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 
 export interface RawResponse {
   /** 0 when the server closed without answering. */
@@ -30,13 +31,15 @@ export function parseResponse(buf: Buffer, closed: boolean): RawResponse {
 
 /**
  * Send `payload` as is and collect what comes back until the server closes, the
- * response is complete (Content-Length reached), or `timeoutMs` passes.
+ * response is complete (Content-Length reached), or `timeoutMs` passes. With `ca`,
+ * over TLS trusting only that certificate (the bytes go inside the TLS session).
  */
-export function rawRequest(port: number, payload: string | Buffer, opts: { timeoutMs?: number; localAddress?: string; host?: string } = {}): Promise<RawResponse> {
+export function rawRequest(port: number, payload: string | Buffer, opts: { timeoutMs?: number; localAddress?: string; host?: string; ca?: Buffer } = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let done = false;
-    const sock = net.connect({ port, host: opts.host ?? '127.0.0.1', localAddress: opts.localAddress });
+    const where = { port, host: opts.host ?? '127.0.0.1', localAddress: opts.localAddress };
+    const sock = opts.ca ? tls.connect({ ...where, ca: opts.ca }) : net.connect(where);
     const finish = (closed: boolean) => {
       if (done) return;
       done = true;
@@ -45,7 +48,7 @@ export function rawRequest(port: number, payload: string | Buffer, opts: { timeo
       resolve(parseResponse(Buffer.concat(chunks), closed));
     };
     const timer = setTimeout(() => finish(false), opts.timeoutMs ?? 5000);
-    sock.on('connect', () => sock.write(payload));
+    sock.on(opts.ca ? 'secureConnect' : 'connect', () => sock.write(payload));
     sock.on('data', (c: Buffer) => {
       chunks.push(c);
       const r = parseResponse(Buffer.concat(chunks), false);

@@ -2,10 +2,12 @@
 // never put into process.env: rpicam-vid/libcamera-vid, a USB camera behind ffmpeg,
 // raspistill. Each test gets its own state folder that selects the stand-in's mode and
 // collects the arguments it was run with.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import { FFMPEG } from './ffmpeg';
 import { fixture } from './fixture-files';
 
 export type StandinKind = 'pi' | 'pi-legacy-name' | 'v4l2' | 'raspistill';
@@ -23,11 +25,13 @@ export interface Standin {
 /** A PATH with none of the camera programs (a machine without a camera stack). */
 export const SYSTEM_PATH = '/usr/bin:/bin';
 
-export function standin(t: TestContext, kinds: StandinKind[], mode = 'ok'): Standin {
+/** piCameras: how many cameras the stand-in rpicam-vid has (STANDIN_PI_CAMERAS; its default is 1). */
+export function standin(t: TestContext, kinds: StandinKind[], mode = 'ok', opts: { piCameras?: number } = {}): Standin {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), 'camstream-standin-'));
   t.after(() => fs.rmSync(state, { recursive: true, force: true }));
   const dirs = kinds.map((k) => fixture(path.join('standin', k)));
-  const env = { PATH: [...dirs, SYSTEM_PATH].join(path.delimiter), STANDIN_STATE: state };
+  const env: NodeJS.ProcessEnv = { PATH: [...dirs, SYSTEM_PATH].join(path.delimiter), STANDIN_STATE: state };
+  if (opts.piCameras !== undefined) env.STANDIN_PI_CAMERAS = String(opts.piCameras);
   const s: Standin = {
     state,
     env,
@@ -53,4 +57,24 @@ export function alive(pid: number | undefined): boolean {
   } catch {
     return false;
   }
+}
+
+/** The corner colour the stand-in rpicam-vid gives each camera number (see its header). */
+const STANDIN_CAMERA_COLOURS: [number, number, number][] = [
+  [255, 0, 0],
+  [0, 255, 0],
+  [0, 0, 255],
+  [255, 255, 255],
+];
+
+/**
+ * Which stand-in Pi camera took this JPEG: ffmpeg decodes it and averages the inside of
+ * the coloured corner box; the nearest camera colour within a JPEG's error wins. -1 when
+ * none is near (not a stand-in camera's picture).
+ */
+export function standinCameraOf(jpeg: Buffer): number {
+  const rgb = execFileSync(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'image2pipe', '-c:v', 'mjpeg', '-i', '-', '-frames:v', '1', '-vf', 'crop=iw/8:ih/8:iw/16:ih/16,scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { input: jpeg, timeout: 30000 });
+  const dist = STANDIN_CAMERA_COLOURS.map((c) => Math.max(...c.map((v, i) => Math.abs(v - rgb[i]))));
+  const best = dist.indexOf(Math.min(...dist));
+  return dist[best] <= 40 ? best : -1;
 }

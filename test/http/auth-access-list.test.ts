@@ -1,7 +1,8 @@
 // server.allow matching, IPv4 and IPv6, without a server.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AccessList, parseCidr } from '../../src/http/access-list';
+import { AccessList } from '../../src/http/access-list';
+import { parseCidr } from '../../src/net/cidr';
 
 test('AccessList: empty allows all; IPv4, IPv6 and bare addresses match as networks', () => {
   assert.equal(new AccessList([]).allows('203.0.113.9'), true);

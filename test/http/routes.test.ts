@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cv } from '../../src/capture/cv';
-import type { FrameSink, FrameSource } from '../../src/capture/source';
 import { capturingLogger, getJson, startServer, waitFor } from '../helpers/camstream';
 import { isJpeg, readStream } from '../helpers/mjpeg-client';
+import { SilentSource } from '../helpers/silent-source';
 
 const camera = { source: 'testpattern', width: 320, height: 240, fps: 20, quality: 70 };
 
@@ -77,16 +77,6 @@ test('/api/status reports source, resolution, fps, slots and each viewer', async
   }, 3000, 'slot released');
   assert.equal(after.viewers.length, 0);
 });
-
-/** A camera that opens but never delivers a frame. */
-class SilentSource implements FrameSource {
-  readonly kind = 'silent';
-  describe() {
-    return 'silent test source';
-  }
-  async start(_sink: FrameSink) {}
-  async stop() {}
-}
 
 test('/healthz is 503 and /snapshot explains itself before the first frame; 200 once frames flow', async (t) => {
   const silent = await startServer(t, { camera }, { source: new SilentSource() });

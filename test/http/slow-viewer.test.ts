@@ -40,8 +40,8 @@ test('a paused viewer does not slow a reading viewer and is dropped after the st
   t.after(() => paused.destroy());
   paused.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
   paused.pause(); // never read: the server's writes back up
-  await waitFor(() => app.deps.viewers.size === 1, 60000, 'the paused viewer to join');
-  const pausedId = app.deps.viewers.list()[0].id;
+  await waitFor(() => app.pipelines[0].viewers.size === 1, 60000, 'the paused viewer to join');
+  const pausedId = app.pipelines[0].viewers.list()[0].id;
 
   const reader = await watchStream(`${base}/stream`);
   t.after(() => reader.close());
@@ -49,7 +49,7 @@ test('a paused viewer does not slow a reading viewer and is dropped after the st
   // The paused viewer's socket is full: it is skipping frames (counted as dropped), not
   // queueing them, and it is still connected (not cut at the first skipped frame).
   // (Watched in-process: an HTTP poll can be starved past the stall timeout under load.)
-  const stuck = await waitFor(() => app.deps.viewers.list().find((v) => v.id === pausedId && v.dropped > 0), 60000, 'the paused viewer to skip frames');
+  const stuck = await waitFor(() => app.pipelines[0].viewers.list().find((v) => v.id === pausedId && v.dropped > 0), 60000, 'the paused viewer to skip frames');
   assert.ok(stuck.sent >= 1, 'the paused viewer was sent frames before its socket filled');
 
   // From now on the paused viewer is backed up. Of the next frames the camera produces,
@@ -63,7 +63,7 @@ test('a paused viewer does not slow a reading viewer and is dropped after the st
   assert.ok(got.size >= 0.85 * count, `the reading viewer got ${got.size} of the ${count} frames produced while the other viewer was paused`);
 
   // The paused client cannot see the close (it reads nothing), so watch the server side.
-  await waitFor(() => app.deps.viewers.counters.stalled === 1, 60000, 'the stalled viewer to be dropped');
+  await waitFor(() => app.pipelines[0].viewers.counters.stalled === 1, 60000, 'the stalled viewer to be dropped');
   assert.ok(Date.now() - pausedAt >= stallTimeoutMs, 'dropped only after the stall timeout');
   const after = await getJson(`${base}/api/status`);
   assert.equal(after.slots.used, 1, 'the paused viewer\'s slot is released; the reader keeps its own');
@@ -135,8 +135,8 @@ async function smallFramesPauseAndResume(t: TestContext, secured: boolean): Prom
   });
   reader.pause(); // a viewer whose link stalls for a moment
   reader.write(`GET /stream${secured ? `?token=${TOKEN}` : ''} HTTP/1.1\r\nHost: x\r\n\r\n`);
-  await waitFor(() => app.deps.viewers.size === 1, 60000, 'the viewer to join');
-  const viewer = app.deps.viewers.list()[0];
+  await waitFor(() => app.pipelines[0].viewers.size === 1, 60000, 'the viewer to join');
+  const viewer = app.pipelines[0].viewers.list()[0];
 
   // Moving scene until the paused reader's socket is full and a frame is skipped
   // (the kernel takes a few MB first: ~500 frames at stream.maxFps 240).
@@ -159,14 +159,14 @@ async function smallFramesPauseAndResume(t: TestContext, secured: boolean): Prom
 
   // Not cut: the viewer stays through twice the stall timeout while it reads.
   while (Date.now() - resumedAt < 2 * stallTimeoutMs + 1000) {
-    assert.equal(app.deps.viewers.size, 1, `the reading viewer is still connected ${Date.now() - resumedAt} ms after resuming`);
+    assert.equal(app.pipelines[0].viewers.size, 1, `the reading viewer is still connected ${Date.now() - resumedAt} ms after resuming`);
     assert.equal(viewer.isClosed, false);
     assert.equal(closed, false, 'the server did not close the reading viewer');
     await new Promise((r) => setTimeout(r, 100));
   }
   // The newest frame went out once the socket drained, without a next frame to push it.
   await waitFor(() => gotWanted, 60000, 'the newest frame to reach the viewer after its socket drained');
-  assert.equal(app.deps.viewers.counters.stalled, 0, 'no viewer was dropped as stalled');
+  assert.equal(app.pipelines[0].viewers.counters.stalled, 0, 'no viewer was dropped as stalled');
 }
 
 test('small frames: a viewer that pauses and resumes is not cut as stalled, and gets the newest frame once its socket drains', (t) =>

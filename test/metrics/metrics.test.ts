@@ -49,6 +49,19 @@ test('a scrape reports frames, fps, encode times, process metrics and the source
   assert.ok(valueOf(s, 'process_open_fds') > 0);
 });
 
+test("event-loop lag reads as the loop's delay, not the once-a-second sampling interval", async (t) => {
+  const { base } = await startServer(t, { camera });
+  // The histogram needs a few samples (one a second) before a scrape reads them.
+  await new Promise((r) => setTimeout(r, 2500));
+  const s = await scrape(base);
+  const p50 = valueOf(s, 'nodejs_eventloop_lag_p50_seconds');
+  const min = valueOf(s, 'nodejs_eventloop_lag_min_seconds');
+  // A loop that serves a 20 fps test pattern waits far less than half a second per
+  // turn even on a busy machine; the raw histogram would say ~1 s here.
+  assert.ok(p50 >= 0 && p50 < 0.5, `event-loop lag p50 ${p50} s`);
+  assert.ok(min >= 0 && min < 0.5, `event-loop lag min ${min} s`);
+});
+
 test('viewers: active, queued, and rejected by reason (per_ip, full, queue_timeout)', async (t) => {
   const { base } = await startServer(t, {
     camera,

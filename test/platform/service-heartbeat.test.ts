@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createNotifier } from '../../src/platform/sd-notify';
 import { startHeartbeat, statusLine } from '../../src/platform/service-heartbeat';
 import { FrameHub } from '../../src/hub/frame-hub';
-import { ClientPool } from '../../src/hub/client-pool';
+import { ClientPool } from '../../src/stream/client-pool';
 import type { SourceStatus } from '../../src/capture/status';
 import { silentLogger } from '../../src/log';
 import { bindNotifySocket } from '../helpers/notify-socket';

@@ -2,8 +2,10 @@
 // (so the picture's box has the right shape before the first frame) and the mode:
 //   /                  live MJPEG in a plain <img src="/stream">: plays with JavaScript off
 //   /?mode=snapshot    stills: <img src="/snapshot">, refreshed by app.js; holds no slot
+// GET /cam/NAME/ is the same page for camera NAME: its URLs under /cam/NAME
+// ({{src}}, {{otherHref}}, and {{streamUrl}}, {{snapshotUrl}}, {{camera}} for web/).
 import type Koa from 'koa';
-import type { AppDeps } from '../deps';
+import type { Logger } from '../../log';
 import { BadRequest, single } from '../query';
 import { makeAsset, webAssets, type Asset } from '../static-assets';
 import { sendAsset } from '../static-serve';
@@ -22,35 +24,52 @@ const FALLBACK = `<!doctype html>
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function renderPage(template: string, mode: PageMode, width: number, height: number): string {
+/** `base`: '' for /, '/cam/NAME' for one camera's page; `camera`: its name. */
+export function renderPage(template: string, mode: PageMode, width: number, height: number, base = '', camera = ''): string {
   const values: Record<string, string> = {
     mode,
-    src: mode === 'snapshot' ? '/snapshot' : '/stream',
+    src: mode === 'snapshot' ? `${base}/snapshot` : `${base}/stream`,
+    streamUrl: `${base}/stream`,
+    snapshotUrl: `${base}/snapshot`,
+    camera,
     width: String(width),
     height: String(height),
     // The other mode, as a plain link: switching works without JavaScript too.
-    otherHref: mode === 'snapshot' ? '/?mode=stream' : '/?mode=snapshot',
+    otherHref: mode === 'snapshot' ? `${base}/?mode=stream` : `${base}/?mode=snapshot`,
     otherLabel: mode === 'snapshot' ? 'Live' : 'Stills',
   };
   return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => (key in values ? escapeHtml(values[key]) : whole));
 }
 
-export function pageHandler(deps: AppDeps, dir?: string) {
-  const { width, height } = deps.config.camera;
+/** What the page needs of a camera: its name and picture size. */
+export interface PageCamera {
+  name: string;
+  width: number;
+  height: number;
+}
+
+export function pageHandler(log: Logger, dir?: string) {
   const web = webAssets(dir);
   if (web.indexTemplate === null) {
-    deps.log.child({ module: 'http' }).error({ dir: web.dir }, 'web/index.html not found: serving a bare fallback page');
+    log.child({ module: 'http' }).error({ dir: web.dir }, 'web/index.html not found: serving a bare fallback page');
   }
   const template = web.indexTemplate ?? FALLBACK;
-  const pages = new Map<PageMode, Asset>(
-    PAGE_MODES.map((m) => [m, makeAsset('index.html', Buffer.from(renderPage(template, m, width, height)), 'text/html; charset=utf-8')]),
-  );
-  return (ctx: Koa.Context): void => {
+  // Rendered once per page and mode, on first request: the size is the configured one
+  // at that time, as it always was.
+  const pages = new Map<string, Asset>();
+  /** `base`: '' for /, '/cam/NAME' for one camera's page. */
+  return (ctx: Koa.Context, cam: PageCamera, base: string): void => {
     const raw = single(ctx.query, 'mode');
     const mode = raw === undefined || raw === '' ? 'stream' : raw;
     if (!(PAGE_MODES as readonly string[]).includes(mode)) {
       throw new BadRequest(`mode: expected "stream" or "snapshot", got ${JSON.stringify(mode)}`);
     }
-    sendAsset(ctx, pages.get(mode as PageMode)!, false);
+    const key = `${base} ${mode}`;
+    let page = pages.get(key);
+    if (!page) {
+      page = makeAsset('index.html', Buffer.from(renderPage(template, mode as PageMode, cam.width, cam.height, base, cam.name)), 'text/html; charset=utf-8');
+      pages.set(key, page);
+    }
+    sendAsset(ctx, page, false);
   };
 }

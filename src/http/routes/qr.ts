@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import type Koa from 'koa';
 import { BadRequest } from '../query';
+import { refuse } from '../refuse';
 
 /** A host name, IPv4 address or [IPv6] address, with an optional port: what a Host header may hold. */
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
@@ -36,20 +37,14 @@ export function qrHandler(opts: QrOptions = {}) {
     let svg = cache.get(url);
     if (!svg) {
       if (running >= MAX_RUNNING) {
-        ctx.status = 503;
-        ctx.set('Retry-After', '1');
-        ctx.body = 'busy drawing QR codes; retry in a second\n';
-        return;
+        return refuse(ctx, 503, 'CAMSTREAM_ERR_QR_BUSY', 'busy drawing QR codes; retry in a second', { retryAfterSec: 1 });
       }
       running++;
       try {
         svg = await draw(bin, url);
       } catch (err) {
         const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-        ctx.status = missing ? 501 : 500;
-        ctx.type = 'text/plain';
-        ctx.body = missing ? 'QR codes need qrencode on the server (apt-get install qrencode)\n' : 'could not draw the QR code\n';
-        return;
+        return refuse(ctx, missing ? 501 : 500, 'CAMSTREAM_ERR_QR_UNAVAILABLE', missing ? 'QR codes need qrencode on the server (apt-get install qrencode)' : 'could not draw the QR code');
       } finally {
         running--;
       }

@@ -1,28 +1,22 @@
-// GET /stream: a multipart/x-mixed-replace MJPEG stream, one slot from the pool
-// per viewer for as long as it watches.
+// GET /stream (and /cam/NAME/stream, ?action=stream_N): a multipart/x-mixed-replace
+// MJPEG stream of one camera, one slot from that camera's pool per viewer for as long
+// as it watches. The route picks the camera; this handler only streams it.
 import type Koa from 'koa';
 import { SlotRefused } from '../../errors';
-import { STREAM_CONTENT_TYPE, STREAM_PREAMBLE } from '../../hub/frame';
-import type { AppDeps } from '../deps';
+import type { Logger } from '../../log';
+import { STREAM_HEADERS, STREAM_PREAMBLE } from '../../stream/wire';
 import { clientAddress } from '../client-address';
 import { parseFps } from '../query';
-import type { Principal } from '../../hub/viewer';
+import { refuse } from '../refuse';
+import type { Principal } from '../../stream/viewer';
+import type { CameraPipeline } from '../../pipeline/camera-pipeline';
 
-export const STREAM_HEADERS = {
-  'Content-Type': STREAM_CONTENT_TYPE,
-  'Cache-Control': 'no-store, no-cache, must-revalidate, max-age=0',
-  Pragma: 'no-cache',
-  Expires: '0',
-  // The stream ends only when the connection does; no keep-alive after it.
-  Connection: 'close',
-  // nginx and similar proxies must not buffer the stream (latency would build up).
-  'X-Accel-Buffering': 'no',
-} as const;
+/** What streaming a camera needs of it. */
+export type StreamTarget = Pick<CameraPipeline, 'name' | 'pool' | 'viewers' | 'maxFps'>;
 
-export function streamHandler(deps: AppDeps) {
-  const log = deps.log.child({ module: 'stream' });
-  return async (ctx: Koa.Context): Promise<void> => {
-    const maxFps = parseFps(ctx.query, deps.config.stream.maxFps);
+export function streamHandler(log: Logger) {
+  return async (ctx: Koa.Context, cam: StreamTarget): Promise<void> => {
+    const maxFps = parseFps(ctx.query, cam.maxFps);
     // Kept with the viewer so a reload that changes stream.maxFps can re-cap it.
     const requestedFps = ctx.query.fps ? parseFps(ctx.query, Infinity) : undefined;
     if (ctx.method === 'HEAD') {
@@ -38,16 +32,11 @@ export function streamHandler(deps: AppDeps) {
     socket.once('close', onGone);
     let slot;
     try {
-      slot = await deps.pool.acquire(address, gone.signal);
+      slot = await cam.pool.acquire(address, gone.signal);
     } catch (err) {
       if (err instanceof SlotRefused) {
-        log.info({ address, code: err.code, status: err.status }, 'viewer refused');
-        ctx.status = err.status;
-        ctx.set('Retry-After', String(err.retryAfterSec));
-        ctx.set('Cache-Control', 'no-store');
-        ctx.type = 'text/plain';
-        ctx.body = `${err.message}; retry in ${err.retryAfterSec} s\n`;
-        return;
+        log.info({ camera: cam.name, address, code: err.code, status: err.status }, 'viewer refused');
+        return refuse(ctx, err.status, err.code, `${err.message}; retry in ${err.retryAfterSec} s`, { retryAfterSec: err.retryAfterSec });
       }
       if (gone.signal.aborted) {
         ctx.respond = false;
@@ -72,6 +61,6 @@ export function streamHandler(deps: AppDeps) {
     res.flushHeaders();
     socket.setNoDelay(true);
     socket.write(STREAM_PREAMBLE);
-    deps.viewers.add(socket, address, maxFps, () => slot.release(), { requestedFps, principal: ctx.state.principal as Principal | undefined });
+    cam.viewers.add(socket, address, maxFps, () => slot.release(), { requestedFps, principal: ctx.state.principal as Principal | undefined });
   };
 }

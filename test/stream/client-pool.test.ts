@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClientPool } from '../../src/hub/client-pool';
+import { ClientPool } from '../../src/stream/client-pool';
 import { SlotRefused } from '../../src/errors';
 
 const limits = { maxClients: 2, maxClientsPerIp: 2, queueSize: 2, queueTimeoutMs: 200 };

@@ -2,8 +2,8 @@
 // viewers that stall, and logs each viewer once when it comes and once when it goes.
 import type { Socket } from 'node:net';
 import type { Logger } from '../log';
-import type { FrameHub } from './frame-hub';
-import type { Frame } from './frame';
+import type { FrameHub } from '../hub/frame-hub';
+import type { Frame } from '../hub/frame';
 import { Viewer, type Principal } from './viewer';
 import { monotonicNow } from '../clock';
 

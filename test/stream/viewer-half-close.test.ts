@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { buildFrame } from '../../src/hub/frame';
-import { Viewer } from '../../src/hub/viewer';
+import { Viewer } from '../../src/stream/viewer';
 
 test('a frame offered after the socket was ended is not written; the viewer leaves with "client closed"', async (t) => {
   const server = net.createServer();

@@ -9,8 +9,9 @@
 // than the socket's high-water mark (16 KiB). A small frame (320x240, low quality)
 // can sit half-written in the socket with no 'drain' ever coming.
 import type { Socket } from 'node:net';
-import type { Frame } from './frame';
-import { RateMeter } from './rate';
+import type { Frame } from '../hub/frame';
+import { wireOf } from './wire';
+import { RateMeter } from '../hub/rate';
 import { monotonicNow } from '../clock';
 
 /** The user or token a stream was opened with. */
@@ -128,11 +129,12 @@ export class Viewer {
     this.lastSeq = frame.seq;
     if (this.maxFps > 0) this.credit -= 1;
     this.sent++;
-    this.bytes += frame.wire.length;
+    const wire = wireOf(frame);
+    this.bytes += wire.length;
     this.rate.mark(t);
     // Same Buffer for every viewer: no copy, no per-viewer encode.
     this.pending++;
-    this.socket.write(frame.wire, this.onWritten);
+    this.socket.write(wire, this.onWritten);
     if (this.socket.writableLength > 0) this.busySince ??= t;
   }
 

@@ -1,0 +1,177 @@
+// One camera, end to end: its source (under a supervisor), its frame hub, its viewers
+// and its slot pool. main.ts makes one per configured camera; nothing in one pipeline
+// reaches into another, so one camera failing (NO SIGNAL, restarts, a stall) never
+// touches another camera's viewers. The only thing pipelines share is the stream
+// budget (stream.maxClientsTotal), handed in.
+//
+// Built in one direction: hub → supervisor → viewers (told of the supervisor) → pool.
+import type { Config } from '../config/schema';
+import type { CameraEntry } from '../config/cameras';
+import type { Logger } from '../log';
+import { createSource } from '../capture/create-source';
+import type { FrameInfo, FrameSink, FrameSource } from '../capture/source';
+import { noSignalRenderer } from '../capture/no-signal';
+import { Supervisor, type ReplaceOptions } from '../capture/supervisor';
+import { FrameHub } from '../hub/frame-hub';
+import { ClientPool, type PoolLimits, type StreamBudget } from '../stream/client-pool';
+import { Viewers } from '../stream/viewers';
+import { monotonicNow } from '../clock';
+import { cameraState, type CameraState } from './camera-state';
+
+export interface PipelineOptions {
+  entry: CameraEntry;
+  /** The whole config, for the stream.* settings every camera shares. */
+  config: Readonly<Config>;
+  /** The root logger; the pipeline's lines carry `camera: NAME`. */
+  log: Logger;
+  /** Environment for camera programs (their PATH); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** For camera.source=auto: where /dev/video* are looked for. */
+  devDir?: string;
+  /** Tests may hand in a source; default: made from the entry's camera section. */
+  source?: FrameSource;
+  /** The process's slot budget (stream.maxClientsTotal), shared by every camera's pool. */
+  budget?: StreamBudget;
+  now?: () => number;
+}
+
+/** Told of every frame the source delivers, and how long its encode took (metrics). */
+export type CaptureListener = (info: FrameInfo | undefined) => void;
+
+export function poolLimits(entry: CameraEntry, config: Readonly<Config>): PoolLimits {
+  const s = config.stream;
+  return { maxClients: entry.limits.maxClients, maxClientsPerIp: s.maxClientsPerIp, queueSize: s.queueSize, queueTimeoutMs: s.queueTimeoutMs };
+}
+
+export class CameraPipeline {
+  readonly name: string;
+  readonly index: number;
+  readonly log: Logger;
+  readonly hub: FrameHub;
+  readonly supervisor: Supervisor;
+  readonly viewers: Viewers;
+  readonly pool: ClientPool;
+  /** Frames the source delivered (before stream.dropSameFrames). */
+  captured = 0;
+  private entryNow: CameraEntry;
+  private readonly captureListeners = new Set<CaptureListener>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: PipelineOptions) {
+    const { entry, config } = opts;
+    this.name = entry.name;
+    this.index = entry.index;
+    this.entryNow = entry;
+    this.now = opts.now ?? monotonicNow;
+    this.log = opts.log.child({ camera: entry.name });
+    this.hub = new FrameHub({ dropSameFrames: config.stream.dropSameFrames, log: this.log.child({ module: 'hub' }), now: opts.now });
+    this.supervisor = new Supervisor({ ...this.cameraOptions(entry, config, opts.source), hub: this.hub, log: this.log.child({ module: 'supervisor' }), now: opts.now });
+    const supervisor = this.supervisor;
+    this.viewers = new Viewers({
+      hub: this.hub,
+      log: this.log.child({ module: 'viewers' }),
+      stallTimeoutMs: config.stream.stallTimeoutMs,
+      now: opts.now,
+      // camera.idle=stop: the supervisor stops the camera when nobody watches.
+      onCountChange: (n) => supervisor.viewersChanged(n),
+    });
+    this.pool = new ClientPool(poolLimits(entry, config), opts.budget);
+  }
+
+  /** The camera's effective settings (config reloads replace them). */
+  get entry(): CameraEntry {
+    return this.entryNow;
+  }
+
+  /** Most frames per second a viewer of this camera gets (its stream.maxFps). */
+  get maxFps(): number {
+    return this.entryNow.limits.maxFps;
+  }
+
+  /** Live, starting, no-signal or idle, and since when: the one rule (camera-state.ts). */
+  state(now = this.now()): CameraState {
+    return cameraState({ source: this.supervisor.status, lastLiveFrameAt: this.hub.latestLiveFrame?.monoAt ?? null, fps: this.entryNow.camera.fps, now });
+  }
+
+  /** Every delivered frame is reported to `fn` (metrics); returns the unsubscribe. */
+  onCapture(fn: CaptureListener): () => void {
+    this.captureListeners.add(fn);
+    return () => this.captureListeners.delete(fn);
+  }
+
+  /** Viewers may join from now on; the camera starts (in the background). */
+  start(): void {
+    this.viewers.start();
+    void this.supervisor.start();
+  }
+
+  /** Refuse queued viewers (shutdown); held streams end with stop(). */
+  closePool(): void {
+    this.pool.close();
+  }
+
+  /** End every stream and release the camera. */
+  async stop(): Promise<void> {
+    this.pool.close();
+    this.viewers.closeAll('server shutting down', true);
+    this.viewers.stop();
+    await this.supervisor.stop();
+  }
+
+  /**
+   * New settings from a config reload. Stream settings apply in place; a changed camera
+   * section restarts this camera only (its viewers stay connected and see NO SIGNAL,
+   * then the new picture). Resolves with the picture gap, ms, when restarted.
+   */
+  async reload(entry: CameraEntry, config: Readonly<Config>): Promise<{ restarted: boolean; gapMs: number | null }> {
+    const before = this.entryNow;
+    this.entryNow = entry;
+    this.pool.setLimits(poolLimits(entry, config));
+    this.viewers.setStallTimeout(config.stream.stallTimeoutMs);
+    this.viewers.setMaxFps(entry.limits.maxFps);
+    this.hub.setDropSameFrames(config.stream.dropSameFrames);
+    const keys = Object.keys(entry.camera).filter((k) => JSON.stringify(entry.camera[k as keyof Config['camera']]) !== JSON.stringify(before.camera[k as keyof Config['camera']]));
+    if (keys.length === 0) return { restarted: false, gapMs: null };
+    const gapMs = await this.supervisor.replace(this.cameraOptions(entry, config), `camera restarting for new settings (${keys.map((k) => `camera.${k}`).join(', ')})`);
+    return { restarted: true, gapMs };
+  }
+
+  private cameraOptions(entry: CameraEntry, config: Readonly<Config>, given?: FrameSource): ReplaceOptions {
+    const cam = entry.camera;
+    const raw = given ?? createSource({ ...config, camera: cam }, this.log.child({ module: 'camera' }), { env: this.opts.env ?? process.env, devDir: this.opts.devDir });
+    return {
+      source: this.counted(raw),
+      minBackoffMs: cam.restartDelayMs,
+      maxBackoffMs: cam.restartDelayMaxMs,
+      stallTimeoutMs: cam.stallTimeoutMs,
+      noSignal: noSignalRenderer(cam.width, cam.height),
+      idleTimeoutMs: cam.idle === 'stop' ? cam.idleTimeoutMs : undefined,
+    };
+  }
+
+  /**
+   * The source with each delivered frame counted and reported (once per frame, never
+   * per viewer). The source itself knows nothing of this; everything else on it
+   * (kind, describe(), whatever a kind adds) passes through.
+   */
+  private counted(source: FrameSource): FrameSource {
+    const start = (sink: FrameSink): Promise<void> =>
+      source.start({
+        frame: (jpeg: Buffer, info?: FrameInfo) => {
+          this.captured++;
+          for (const fn of this.captureListeners) fn(info);
+          sink.frame(jpeg, info);
+        },
+        fail: (err: Error) => sink.fail(err),
+        switched: () => sink.switched?.(),
+      });
+    return new Proxy(source, {
+      get(target, prop) {
+        if (prop === 'start') return start;
+        const v = Reflect.get(target, prop, target) as unknown;
+        // Methods run on the real source, so their `this` and state stay there.
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+  }
+}
