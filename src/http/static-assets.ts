@@ -70,6 +70,22 @@ function versionUrls(text: string, files: ReadonlyMap<string, Asset>): string {
   });
 }
 
+/**
+ * Scripts with their imports of other scripts versioned: a module is made once every
+ * module it imports has its hash, so a change anywhere changes the URL of every
+ * module that depends on it. In an import cycle some imports stay unversioned (the
+ * browser revalidates those: slower, never stale); web/ has none (a test checks).
+ */
+function addScripts(scripts: Map<string, string>, files: Map<string, Asset>): void {
+  const imports = (text: string) => [...text.matchAll(/["']\/assets\/([A-Za-z0-9_.-]+\.js)["']/g)].map((m) => m[1]);
+  let pending = [...scripts.keys()];
+  while (pending.length > 0) {
+    const ready = pending.filter((n) => imports(scripts.get(n)!).every((i) => i === n || !scripts.has(i) || files.has(i)));
+    for (const n of ready.length > 0 ? ready : pending) files.set(n, makeAsset(n, Buffer.from(versionUrls(scripts.get(n)!, files))));
+    pending = ready.length > 0 ? pending.filter((n) => !ready.includes(n)) : [];
+  }
+}
+
 /** Read every known file at the top level of `dir`. A missing dir gives an empty table. */
 export function loadWebAssets(dir: string): WebAssets {
   const raw = new Map<string, Buffer>();
@@ -86,10 +102,15 @@ export function loadWebAssets(dir: string): WebAssets {
   let totalBytes = 0;
   for (const b of raw.values()) totalBytes += b.length;
 
-  // Binary and script files first, then the two files that point at them
-  // (the manifest names icons; index.html names everything).
+  // Binary and style files first, then the files that point at others: scripts (ES
+  // modules import each other by "/assets/NAME.js"), the manifest (icons), index.html.
   const files = new Map<string, Asset>();
-  for (const [name, body] of raw) if (name !== 'index.html' && name !== 'manifest.webmanifest') files.set(name, makeAsset(name, body));
+  const scripts = new Map<string, string>();
+  for (const [name, body] of raw) {
+    if (name.endsWith('.js')) scripts.set(name, body.toString('utf8'));
+    else if (name !== 'index.html' && name !== 'manifest.webmanifest') files.set(name, makeAsset(name, body));
+  }
+  addScripts(scripts, files);
   const manifest = raw.get('manifest.webmanifest');
   if (manifest) files.set('manifest.webmanifest', makeAsset('manifest.webmanifest', Buffer.from(versionUrls(manifest.toString('utf8'), files))));
   const index = raw.get('index.html');

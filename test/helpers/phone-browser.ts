@@ -113,6 +113,15 @@ export async function pictureHash(page: Page, selector = '#picture'): Promise<st
   }, selector);
 }
 
+/** Tell the page it is hidden (a tab in the background, a locked phone) or shown again. */
+export async function setPageHidden(page: Page, hidden: boolean): Promise<void> {
+  await page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
 /** Where test artifacts (screenshots) go: <repo>/artifacts, which git ignores. */
 export function artifactsDir(): string {
   // dist/test/helpers/phone-browser.js → <repo>/artifacts

@@ -10,7 +10,7 @@ import { schema } from '../../src/config/schema';
 import { jpegSize } from '../../src/hub/frame';
 import { getJson, startServer, waitFor } from '../helpers/camstream';
 import { holdStream } from '../helpers/held-stream';
-import { artifactsDir, launchPhone, pictureHash, type Phone } from '../helpers/phone-browser';
+import { artifactsDir, launchPhone, pictureHash, setPageHidden, type Phone } from '../helpers/phone-browser';
 
 // Browser globals, used only inside page.evaluate callbacks (tsconfig has no DOM lib).
 declare const document: any;
@@ -380,18 +380,12 @@ test('a tab in the background gives its slot back and reconnects when shown', { 
   await waitForState(phone, 'live', 15000);
   assert.equal((await getJson(`${base}/api/status`)).slots.used, 1);
 
-  const setHidden = (hidden: boolean) =>
-    page.evaluate((h) => {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => h });
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (h ? 'hidden' : 'visible') });
-      document.dispatchEvent(new Event('visibilitychange'));
-    }, hidden);
-  await setHidden(true);
+  await setPageHidden(page, true);
   await page.clock.fastForward(16000);
   await waitForState(phone, 'paused', 5000);
   await waitFor(async () => (await getJson(`${base}/api/status`)).slots.used === 0, 5000, 'the slot to be released');
 
-  await setHidden(false);
+  await setPageHidden(page, false);
   await waitForState(phone, 'live', 15000);
   assert.equal((await getJson(`${base}/api/status`)).slots.used, 1);
   await waitForPictureChange(phone);

@@ -45,7 +45,9 @@ function cameraSummary(c: StatusCamera, st: CameraState, now: number) {
     fps: round(c.hub.fps()),
     targetFps: c.entry.camera.fps,
     resolution: latest ? { width: latest.width, height: latest.height } : null,
-    slots: { used: c.pool.inUse, max: c.pool.max },
+    // queued and frames: the phone page's /cam/NAME/ reads them (its waiting notice, the freeze rule).
+    slots: { used: c.pool.inUse, queued: c.pool.waiting, max: c.pool.max },
+    frames: { seq: latest?.seq ?? 0, bytes: latest?.jpeg.length ?? 0 },
     viewers: c.viewers.size,
     urls: cameraUrls(c.name),
   };
