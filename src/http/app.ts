@@ -7,7 +7,7 @@ import type { Logger } from '../log';
 import type { CameraPipeline } from '../pipeline/camera-pipeline';
 import type { CamstreamMetrics } from '../metrics/metrics';
 import { BadRequest, single } from './query';
-import { pageHandler } from './routes/page';
+import { pageHandler, type PageMode } from './routes/page';
 import { snapshot } from './routes/snapshot';
 import { cameraHealthOf, health, statusHandler, type StatusInputs } from './routes/status';
 import { streamHandler } from './routes/stream';
@@ -57,7 +57,8 @@ export function createApp(inputs: AppInputs): Koa {
 
   const stream = streamHandler(inputs.log.child({ module: 'stream' }));
   const page = pageHandler(inputs.log);
-  const pageOf = (ctx: Koa.Context, cam: CameraPipeline, base: string) => page(ctx, { name: cam.name, width: cam.entry.camera.width, height: cam.entry.camera.height }, base);
+  const pageOf = (ctx: Koa.Context, cam: CameraPipeline, base: string, defaultMode?: PageMode) =>
+    page(ctx, { name: cam.name, width: cam.entry.camera.width, height: cam.entry.camera.height }, base, defaultMode);
   const first = cameras[0];
 
   router.get(['/stream', '/stream.mjpg'], (ctx) => stream(ctx, first));
@@ -66,7 +67,7 @@ export function createApp(inputs: AppInputs): Koa {
   // several cameras, ?action=stream_N / snapshot_N pick camera index N.
   router.get('/', async (ctx) => {
     const action = single(ctx.query, 'action');
-    if (action === undefined) return pageOf(ctx, first, '');
+    if (action === undefined) return pageOf(ctx, first, '', cameras.length > 1 ? 'snapshot' : 'stream');
     const m = ACTION.exec(action);
     if (!m) throw new BadRequest(`unknown action ${JSON.stringify(action)}: use ?action=stream or ?action=snapshot (or stream_N / snapshot_N for camera index N)`);
     const cam = m[2] === undefined ? first : cameras[Number(m[2])];

@@ -91,7 +91,12 @@ test('two cameras: each URL form serves its own camera\'s picture; unknown names
   // The phone page of one camera plays that camera.
   const page = await (await fetch(`${base}/cam/nozzle/`)).text();
   assert.match(page, /src="\/cam\/nozzle\/stream"/);
-  assert.match(await (await fetch(`${base}/`)).text(), /src="\/stream"/);
+  // With several cameras / is the grid: its server-rendered picture is camera 0's still,
+  // so loading the page holds no stream slot before the script swaps in the grid.
+  const root = await (await fetch(`${base}/`)).text();
+  assert.match(root, /src="\/snapshot"/);
+  assert.doesNotMatch(root, /src="\/stream"/);
+  assert.match(await (await fetch(`${base}/?mode=stream`)).text(), /src="\/stream"/);
 
   // Status: top-level = camera 0; `cameras` lists both with their URLs.
   const st = await getJson(`${base}/api/status`);

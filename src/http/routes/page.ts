@@ -2,6 +2,9 @@
 // (so the picture's box has the right shape before the first frame) and the mode:
 //   /                  live MJPEG in a plain <img src="/stream">: plays with JavaScript off
 //   /?mode=snapshot    stills: <img src="/snapshot">, refreshed by app.js; holds no slot
+//   / with several cameras: stills of camera 0 by default, since app.js turns / into the
+//                      grid of stills; a live <img> would take one of camera 0's slots
+//                      for nothing while the page loads
 // GET /cam/NAME/ is the same page for camera NAME: its URLs under /cam/NAME
 // ({{src}}, {{otherHref}}, and {{streamUrl}}, {{snapshotUrl}}, {{camera}} for web/).
 import type Koa from 'koa';
@@ -57,10 +60,10 @@ export function pageHandler(log: Logger, dir?: string) {
   // Rendered once per page and mode, on first request: the size is the configured one
   // at that time, as it always was.
   const pages = new Map<string, Asset>();
-  /** `base`: '' for /, '/cam/NAME' for one camera's page. */
-  return (ctx: Koa.Context, cam: PageCamera, base: string): void => {
+  /** `base`: '' for /, '/cam/NAME' for one camera's page; `defaultMode` without ?mode=. */
+  return (ctx: Koa.Context, cam: PageCamera, base: string, defaultMode: PageMode = 'stream'): void => {
     const raw = single(ctx.query, 'mode');
-    const mode = raw === undefined || raw === '' ? 'stream' : raw;
+    const mode = raw === undefined || raw === '' ? defaultMode : raw;
     if (!(PAGE_MODES as readonly string[]).includes(mode)) {
       throw new BadRequest(`mode: expected "stream" or "snapshot", got ${JSON.stringify(mode)}`);
     }
