@@ -15,6 +15,8 @@
 //   flood    every 10 min (or minutes/3 if shorter) a 20 s burst: idle connections,
 //            slowloris and connect/abort cycles from other loopback addresses
 //            (test/helpers/flood-attack.ts as its own process)
+//   reloads  every 5 min a config reload (SIGHUP, as `systemctl reload`): stream.maxFps
+//            changed in place, and every other time camera.fps (the camera restarts)
 // Every 10 s it samples camstream's RSS, open fds and write_bytes (/proc/PID) and its
 // heap used, active handles, active timers and event-loop delay (its /metrics), and
 // prints the growth per hour fitted (least squares) over the samples after the
@@ -62,6 +64,7 @@ function unitEnvironment(): Record<string, string> {
 }
 const ATTACKER = path.join(__dirname, '..', 'test', 'helpers', 'flood-attack.js');
 const SAMPLE_MS = 10000;
+const RELOAD_EVERY_MS = 5 * 60_000;
 const MB = 1e6;
 
 interface Sample {
@@ -209,7 +212,12 @@ async function main(): Promise<void> {
     if (!port) throw new Error(`camstream exited with ${exited}: ${stderr}${lastLines.join('\n')}`);
     const ioListening = procIo(pid);
     const base = `http://127.0.0.1:${port}`;
-    const status = async () => (await (await fetch(`${base}/api/status`, { signal: AbortSignal.timeout(5000) })).json()) as { source: { state: string; restarts: number }; viewers: unknown[] };
+    const status = async () =>
+      (await (await fetch(`${base}/api/status`, { signal: AbortSignal.timeout(5000) })).json()) as {
+        source: { state: string; restarts: number };
+        viewers: unknown[];
+        config: { lastReload: { at: string; ok: boolean; errors: string[] } | null };
+      };
     await until(async () => (await status()).source.state === 'live', 20000, 'the camera live');
     await sleep(2000);
 
@@ -267,6 +275,32 @@ async function main(): Promise<void> {
       }
     })();
 
+    // Config reloads (`systemctl reload` = SIGHUP) every 5 min: alternately a change applied
+    // in place (stream.maxFps) and, every other time, one that restarts the camera (camera.fps).
+    const reloads = { sent: 0, ok: 0, failed: 0 };
+    const reloadLoop = (async () => {
+      while (chaosOn) {
+        for (let w = 0; w < RELOAD_EVERY_MS && chaosOn; w += 500) await sleep(500);
+        if (!chaosOn) break;
+        const n = reloads.sent + 1;
+        const next = { ...config, camera: { ...config.camera, fps: n % 4 === 2 ? 9 : 10 }, stream: { ...config.stream, maxFps: n % 2 === 1 ? 8 : 30 } };
+        fs.writeFileSync(cfgFile, JSON.stringify(next, null, 2));
+        try {
+          const before = (await status()).config.lastReload?.at ?? null;
+          process.kill(pid, 'SIGHUP');
+          reloads.sent++;
+          const r = await until(async () => {
+            const last = (await status()).config.lastReload;
+            return last && last.at !== before ? last : null;
+          }, 30000, 'the reload outcome');
+          if (r?.ok) reloads.ok++;
+          else reloads.failed++;
+        } catch {
+          reloads.failed++;
+        }
+      }
+    })();
+
     // Floods, as their own process.
     const floods: string[] = [];
     let nextFlood = floodEveryS;
@@ -316,6 +350,7 @@ async function main(): Promise<void> {
     // The load stops: the camera is left alone, every client leaves.
     chaosOn = false;
     await chaosLoop;
+    await reloadLoop;
     for (const cam of children(pid)) {
       try {
         process.kill(cam, 'SIGCONT');
@@ -351,6 +386,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`soak summary (${minutes} min, ${steady.length} samples after the ${warmupS / 60} min warm-up):`);
     console.log(`  camera: ${chaos.kills} kills, ${chaos.freezes} freezes; camstream restarted it ${fin.source.restarts} times`);
+    console.log(`  config reloads (SIGHUP): ${reloads.sent} sent, ${reloads.ok} applied, ${reloads.failed} failed`);
     console.log(`  viewers: ${l.viewers} (${l.slowReaders} slow readers, ${l.abortedMidFrame} hung up mid-frame), ${l.cutByServer} ended by the server, ${l.refused} refused; ${l.frames} frames`);
     console.log(`  long-lived viewer: ${longFrames} frames, ${longEnded ? 'CUT' : 'never cut'}`);
     console.log(`  snapshots ${l.snapshots.ok} ok / ${l.snapshots.failed} failed; status ${l.status.ok} ok / ${l.status.failed} failed; metrics scrapes ${samples.length + 2}`);
@@ -370,6 +406,7 @@ async function main(): Promise<void> {
     console.log(`  ${verdict(after.handles <= baseline.handles)} handles back to baseline (${baseline.handles} → ${after.handles})`);
     console.log(`  ${verdict(io1.writeBytes === io0.writeBytes)} write_bytes unchanged from the baseline to the end (nothing written to storage in steady state)`);
     console.log(`  ${verdict(!longEnded)} long-lived viewer never cut`);
+    console.log(`  ${verdict(reloads.sent > 0 && reloads.failed === 0)} every config reload applied`);
   } finally {
     cleanup();
   }
