@@ -105,9 +105,14 @@ log "addon: $(inside "file -b $addon 2>/dev/null || true; du -k $addon | cut -f1
 
 # 5. The app itself, as the service would run it, on the test pattern.
 inside "cd /opt/camstream && setsid runuser -u camstream -- env CAMSTREAM_CAMERA_SOURCE=testpattern \$(command -v node) dist/src/cli.js serve --config /etc/camstream.json >/tmp/camstream.log 2>&1 &"
+# GET /healthz straight from the app (appliance.js health asks systemd, which cannot run
+# the service under qemu-user).
 health=""
 for _ in $(seq 1 300); do
-  health=$(inside "node /src/scripts/lib/appliance.js health /opt/camstream /etc/camstream.json" 2>/dev/null || true)
+  health=$(inside "node -e \"
+    require('http').get({ host: '127.0.0.1', port: $port, path: '/healthz' }, (r) => {
+      let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => console.log(r.statusCode, b.trim())); })
+      .on('error', (e) => console.log('error', e.message));\"" 2>/dev/null || true)
   case "$health" in 200\ *) break ;; esac
   sleep 1
 done
