@@ -136,6 +136,14 @@ export class CameraPipeline {
     return { restarted: true, gapMs };
   }
 
+  /** One NO SIGNAL renderer (one worker) per picture size, kept across camera restarts: a new one per reload ran a second worker beside the old one for 5 min. */
+  private noSignal: { size: string; render: ReturnType<typeof noSignalRenderer> } | undefined;
+  private noSignalFor(width: number, height: number): ReturnType<typeof noSignalRenderer> {
+    const size = `${width}x${height}`;
+    if (this.noSignal?.size !== size) this.noSignal = { size, render: noSignalRenderer(width, height) };
+    return this.noSignal.render;
+  }
+
   private cameraOptions(entry: CameraEntry, config: Readonly<Config>, given?: FrameSource): ReplaceOptions {
     const cam = entry.camera;
     const raw = given ?? createSource({ ...config, camera: cam }, this.log.child({ module: 'camera' }), { env: this.opts.env ?? process.env, devDir: this.opts.devDir });
@@ -144,7 +152,7 @@ export class CameraPipeline {
       minBackoffMs: cam.restartDelayMs,
       maxBackoffMs: cam.restartDelayMaxMs,
       stallTimeoutMs: cam.stallTimeoutMs,
-      noSignal: noSignalRenderer(cam.width, cam.height),
+      noSignal: this.noSignalFor(cam.width, cam.height),
       idleTimeoutMs: cam.idle === 'stop' ? cam.idleTimeoutMs : undefined,
     };
   }
