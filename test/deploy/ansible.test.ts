@@ -248,7 +248,7 @@ test('deploy/: ansible-playbook installs, configures and upgrades camstream one 
     const failed = failedTasks(r);
     assert.equal(failed.length, 1, failed.join('\n'));
     assert.match(failed[0], /^pi0: camstream reports itself healthy/);
-    assert.match(failed[0], /files offline/, 'the failure shows what the service reported');
+    assert.match(failed[0], /files no-signal .*camera\.dir \/nonexistent/, 'the failure shows what the service reported: the state and why');
     assert.ok(!('pi1' in r.stats) || r.stats.pi1.ok === 0, `pi1 must not be touched: ${JSON.stringify(r.stats.pi1)}`);
     const h = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) });
     assert.equal(h.status, 503, 'pi0 is left as the failed step made it, for a person to look at');

@@ -169,9 +169,22 @@ test('real clients read camstream the way the integration guide says', { timeout
     const paths = [...new Set([...text.matchAll(/http:\/\/camera\.local:8080(\/[^\s`'")|]*)/g)].map((m) => m[1]))];
     // The guide must keep documenting at least these.
     for (const p of [...STREAM_PATHS, ...SNAPSHOT_PATHS, '/healthz', '/api/status', '/metrics']) assert.ok(paths.includes(p), `guide documents ${p}`);
-    for (const p of paths) {
+    // The guide writes NAME for "a name from `cameras`" and index 1 for "the second camera"; this
+    // server runs one camera, named by default, so both map to it (several cameras by name and
+    // index: test/pipeline/cameras.test.ts).
+    assert.ok(paths.some((p) => p.startsWith('/cam/NAME/')), 'guide documents the per-camera URLs');
+    assert.ok(paths.some((p) => /action=stream_1$/.test(p)), 'guide documents the by-index URLs');
+    for (const documented of paths) {
+      const p = documented.replace('/cam/NAME/', '/cam/default/').replace(/(action=(?:stream|snapshot))_1$/, '$1_0');
       const url = `${base}${p}`;
-      if (/^\/(stream|stream\.mjpg|\?action=stream)(\b|$|\?|&)/.test(p)) {
+      if (p.endsWith('/cam/default/')) {
+        const res = await fetch(url, { signal: AbortSignal.timeout(10000) });
+        assert.equal(res.status, 200, `${documented}: the camera's page`);
+        assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+        await res.arrayBuffer();
+        continue;
+      }
+      if (/^\/(stream|stream\.mjpg|\?action=stream(_0)?|cam\/default\/stream)(\b|$|\?|&)/.test(p)) {
         const r = await readStream(url, { frames: 2, timeoutMs: 10000 });
         assert.equal(r.status, 200, `${p}: ${r.text}`);
         assert.ok(r.parts.every((x) => isJpeg(x.body)), `${p}: whole JPEGs`);
