@@ -30,7 +30,7 @@ export interface AppInputs {
   /** Every camera, index 0 first (the one /stream serves). */
   cameras: readonly CameraPipeline[];
   /** /api/status's own inputs besides cameras, config and the clock. */
-  status: Pick<StatusInputs, 'version' | 'startedAt' | 'total' | 'reload'>;
+  status: Pick<StatusInputs, 'version' | 'startedAt' | 'total' | 'reload' | 'bandwidth'>;
   /** Prometheus metrics for GET /metrics; undefined while metrics.enabled is false. */
   metrics: () => CamstreamMetrics | undefined;
   /** Monotonic clock for uptime, lockouts and caches; default clock.ts. */

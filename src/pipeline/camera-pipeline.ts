@@ -16,6 +16,7 @@ import { FrameHub } from '../hub/frame-hub';
 import { ClientPool, type PoolLimits, type StreamBudget } from '../stream/client-pool';
 import { Viewers } from '../stream/viewers';
 import { VariantEncoder } from '../stream/variants';
+import { AutoVariants } from '../stream/auto-variant';
 import { variantsOf } from '../config/variants';
 import { monotonicNow } from '../clock';
 import { cameraState, type CameraState } from './camera-state';
@@ -55,6 +56,8 @@ export class CameraPipeline {
   readonly pool: ClientPool;
   /** The stream.variants encoder (same variants for every camera); undefined when none are configured. */
   readonly variants: VariantEncoder | undefined;
+  /** Moves ?variant=auto viewers between full size and the variants. */
+  readonly auto: AutoVariants;
   /** Frames the source delivered (before stream.dropSameFrames). */
   captured = 0;
   private entryNow: CameraEntry;
@@ -83,6 +86,7 @@ export class CameraPipeline {
       onCountChange: (n) => supervisor.viewersChanged(n),
     });
     this.pool = new ClientPool(poolLimits(entry, config), opts.budget);
+    this.auto = new AutoVariants(this.viewers, this.variants?.names ?? [], opts.now);
   }
 
   /** The camera's effective settings (config reloads replace them). */
@@ -110,6 +114,7 @@ export class CameraPipeline {
   start(): void {
     this.variants?.start();
     this.viewers.start();
+    this.auto.start();
     void this.supervisor.start();
   }
 
@@ -123,6 +128,7 @@ export class CameraPipeline {
     this.pool.close();
     this.viewers.closeAll('server shutting down', true);
     this.viewers.stop();
+    this.auto.stop();
     this.variants?.stop();
     await this.supervisor.stop();
   }

@@ -42,14 +42,22 @@ export class VariantEncoder {
   private pending: Frame | null = null;
   private lastWarn = -Infinity;
   /** decodes: camera frames decoded; encodes: variant JPEGs made; skipped: frames never made because a newer one came while busy. */
-  readonly counters = { decodes: 0, encodes: 0, skipped: 0, failed: 0, busyMs: 0 };
+  readonly counters = { decodes: 0, encodes: 0, skipped: 0, failed: 0, busyMs: 0, perVariant: {} as Record<string, number> };
 
   constructor(
     private readonly hub: FrameHub,
     specs: readonly VariantSpec[],
     private readonly log: Logger,
   ) {
-    for (const spec of specs) this.feeds.set(spec.name, { spec, demand: 0, latest: null });
+    for (const spec of specs) {
+      this.feeds.set(spec.name, { spec, demand: 0, latest: null });
+      this.counters.perVariant[spec.name] = 0;
+    }
+  }
+
+  /** The variants, largest first. */
+  get specs(): VariantSpec[] {
+    return [...this.feeds.values()].map((f) => f.spec);
   }
 
   /** Variant names, largest first (the auto ladder's order below full size). */
@@ -191,6 +199,7 @@ export class VariantEncoder {
           try {
             const jpeg = await o.imencodeAsync('.jpg', small, [o.IMWRITE_JPEG_QUALITY, feed.spec.quality]);
             this.counters.encodes++;
+            this.counters.perVariant[feed.spec.name]++;
             this.publish(feed, buildFrame(frame.seq, jpeg, frame.capturedAt, width, height, frame.live, frame.monoAt));
           } finally {
             if (small !== mat) small.release();
