@@ -6,8 +6,10 @@
 //   offered   = frames the viewer was due (after its fps cap), delivered + dropped;
 //   delivered = frames its socket took (viewer.ts drops a frame while the last one
 //               is still in the socket, so a slow link shows up as drops).
-// - Down one step when, over the last DOWN_WINDOW_MS (5 s) at this step, it delivered
-//   less than DOWN_BELOW (60 %) of at least MIN_OFFERED frames.
+// - Down one step when, at this step, it delivered less than 60 % of what it was
+//   offered over the last 5 s (clearly too big: react fast), or less than 90 % over
+//   the last 15 s (keeps dropping: a picture that "nearly" fits is still a stutter),
+//   counting only windows with at least MIN_OFFERED frames.
 // - Up one step when it has delivered at least UP_ABOVE (90 %) in every second for
 //   the last `upAfterMs` (10 s at first). A step up that has to be taken back within
 //   UP_PROBE_MS (the larger picture did not fit) doubles upAfterMs, up to 2 min, so
@@ -19,8 +21,11 @@ import { monotonicNow } from '../clock';
 
 export const AUTO_RULE = {
   tickMs: 1000,
-  downWindowMs: 5000,
-  downBelow: 0.6,
+  /** [window ms, delivered/offered below which the viewer steps down], fast first. */
+  down: [
+    [5000, 0.6],
+    [15000, 0.9],
+  ] as readonly (readonly [number, number])[],
   minOffered: 5,
   upAbove: 0.9,
   upAfterMs: 10_000,
@@ -89,7 +94,8 @@ export class AutoVariants {
     }
     const prev = st.samples[st.samples.length - 1];
     st.samples.push({ t, sent: v.sent, dropped: v.dropped });
-    while (st.samples.length > 2 && t - st.samples[1].t >= AUTO_RULE.downWindowMs) st.samples.shift();
+    const keep = AUTO_RULE.down[AUTO_RULE.down.length - 1][0];
+    while (st.samples.length > 2 && t - st.samples[1].t >= keep) st.samples.shift();
     if (prev) {
       const offered = v.sent - prev.sent + (v.dropped - prev.dropped);
       if (offered > 0 && (v.sent - prev.sent) / offered < AUTO_RULE.upAbove) st.goodSince = t;
@@ -100,11 +106,7 @@ export class AutoVariants {
       st.upAt = null;
     }
     const step = v.variant === null ? 0 : this.ladder.indexOf(v.variant) + 1;
-    const first = st.samples[0];
-    const offered = v.sent - first.sent + (v.dropped - first.dropped);
-    const delivered = v.sent - first.sent;
-    const span = t - first.t;
-    if (step < this.ladder.length && span >= AUTO_RULE.downWindowMs - AUTO_RULE.tickMs / 2 && offered >= AUTO_RULE.minOffered && delivered / offered < AUTO_RULE.downBelow) {
+    if (step < this.ladder.length && this.tooSlow(v, st, t)) {
       if (st.upAt !== null && t - st.upAt < AUTO_RULE.upProbeMs) st.upAfterMs = Math.min(AUTO_RULE.upAfterMaxMs, st.upAfterMs * 2);
       st.upAt = null;
       this.move(v, st, step + 1, t);
@@ -112,6 +114,19 @@ export class AutoVariants {
       st.upAt = t;
       this.move(v, st, step - 1, t);
     }
+  }
+
+  /** Did it deliver too little over one of the down windows (each fully spent at this step)? */
+  private tooSlow(v: Viewer, st: AutoState, t: number): boolean {
+    for (const [windowMs, below] of AUTO_RULE.down) {
+      // The oldest sample no older than the window (ticks jitter: half a tick of slack).
+      const first = st.samples.find((s) => t - s.t <= windowMs + AUTO_RULE.tickMs / 2);
+      if (!first || t - first.t < windowMs - AUTO_RULE.tickMs / 2) continue;
+      const delivered = v.sent - first.sent;
+      const offered = delivered + (v.dropped - first.dropped);
+      if (offered >= AUTO_RULE.minOffered && delivered / offered < below) return true;
+    }
+    return false;
   }
 
   private move(v: Viewer, st: AutoState, step: number, t: number): void {
