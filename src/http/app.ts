@@ -59,7 +59,7 @@ export function createApp(inputs: AppInputs): Koa {
   const stream = streamHandler(inputs.log.child({ module: 'stream' }));
   const page = pageHandler(inputs.log);
   const pageOf = (ctx: Koa.Context, cam: CameraPipeline, base: string, defaultMode?: PageMode) =>
-    page(ctx, { name: cam.name, width: cam.entry.camera.width, height: cam.entry.camera.height }, base, defaultMode);
+    page(ctx, { name: cam.name, width: cam.entry.camera.width, height: cam.entry.camera.height, variants: cam.variants !== undefined }, base, defaultMode);
   const first = cameras[0];
 
   router.get(['/stream', '/stream.mjpg'], (ctx) => stream(ctx, first));

@@ -94,6 +94,8 @@ export function statusBody(inputs: StatusInputs) {
       ...(source.selected ? { selected: source.selected } : {}),
     },
     resolution: latest ? { width: latest.width, height: latest.height } : null,
+    // Camera 0's, like the fields around it (the phone page reads them on "/").
+    variants: variantList(first),
     fps: round(hub.fps()),
     targetFps: first.entry.camera.fps,
     frames: { seq: latest?.seq ?? 0, lastAt: latest ? new Date(latest.capturedAt).toISOString() : null, bytes: latest?.jpeg.length ?? 0 },
