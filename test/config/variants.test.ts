@@ -9,6 +9,7 @@ import { variantsOf, variantSize } from '../../src/config/variants';
 import { writeConfig } from '../helpers/camstream';
 import { configProblems } from '../helpers/config-problems';
 import { CLI } from '../helpers/serve-child';
+import { planReload } from '../../src/reload/plan';
 
 const exec = promisify(execFile);
 
@@ -53,4 +54,13 @@ test('check-config exits 78 on a bad variant, naming it', async () => {
   );
   assert.equal(err.code, 78);
   assert.match(err.stderr, /stream\.variants\.low\.width in .*: expected an integer 16\.\.7680, got 99999 \(number\)/);
+});
+
+test('a reload that changes stream.variants waits for a restart (viewers watch them by name); stream.maxMbps applies at once', () => {
+  const a = loadConfig({ path: writeConfig({ stream: { variants: { low: { width: 320 } } } }), env: {} }).config;
+  const b = loadConfig({ path: writeConfig({ stream: { variants: { low: { width: 240 } }, maxMbps: 5 } }), env: {} }).config;
+  const plan = planReload(a, b);
+  assert.deepEqual(plan.pendingRestart, ['stream.variants']);
+  assert.equal(plan.effective.stream.variants.low.width, 320, 'the running variants are kept');
+  assert.equal(plan.effective.stream.maxMbps, 5);
 });
