@@ -1,5 +1,5 @@
-// stream.maxMbps against real sockets: three full-size viewers that together take far
-// more than the budget are slowed (fairly, each ≥ 1 fps, none cut off) until what the
+// stream.maxMbps against real sockets: three full-size viewers that together take 2.5
+// times the budget are slowed (fairly, each ≥ 1 fps, none cut off) until what the
 // clients measure stays within 10 % of it. The budget is switched on by a config
 // reload, so the same viewers are measured without and with it.
 import { test } from 'node:test';
@@ -27,17 +27,20 @@ async function measure(viewers: StreamWatcher[], ms: number) {
 }
 
 test('stream.maxMbps: viewers are slowed fairly so the total stays within 10 % of the budget, each keeping ≥ 1 fps', async (t) => {
-  const budget = 2;
   const { base, app } = await startServer(t, { camera });
   await waitFor(() => app.pipelines[0].hub.latest?.live, 20000, 'the first frame');
   const viewers = await Promise.all([0, 1, 2].map(() => watchStream(`${base}/stream`)));
   t.after(() => viewers.forEach((w) => w.close()));
   await waitFor(() => viewers.every((w) => w.parts.length >= 3), 30000, 'every viewer streaming');
 
-  // No budget: together they take well over what the budget will allow.
+  // No budget: what they take together. The budget is 40 % of that, so it must bite
+  // whatever pace a busy machine manages (each viewer keeps ~40 % of the capture rate).
   const free = await measure(viewers, 4000);
   const freeTotal = free.reduce((n, v) => n + v.mbps, 0);
-  assert.ok(freeTotal > budget * 1.5, `without a budget the viewers took ${freeTotal.toFixed(2)} Mbit/s (the test needs more than the budget)`);
+  const budget = Math.max(0.1, Math.round(freeTotal * 0.4 * 100) / 100);
+  assert.ok(freeTotal > budget * 2, `without a budget the viewers took ${freeTotal.toFixed(2)} Mbit/s, budget ${budget}`);
+  const captureFps = app.pipelines[0].hub.fps();
+  assert.ok(captureFps * 0.4 >= 1.5, `the camera makes ${captureFps.toFixed(1)} fps: too few to show a budget above the 1 fps floor`);
 
   // The budget, by a config reload (applies to the viewers already watching).
   await app.reload(loadConfig({ path: writeConfig({ camera, stream: { maxMbps: budget } }), env: {} }));
@@ -50,6 +53,7 @@ test('stream.maxMbps: viewers are slowed fairly so the total stays within 10 % o
   assert.ok(total <= budget * 1.1, `total ${total.toFixed(2)} Mbit/s over the ${budget} Mbit/s budget (+10 %): ${report}`);
   assert.ok(total >= budget * 0.5, `total ${total.toFixed(2)} Mbit/s: the budget should be used, not starved: ${report}`);
   for (const v of capped) assert.ok(v.fps >= 1, `a viewer got ${v.fps.toFixed(2)} fps (< 1): ${report}`);
+  t.diagnostic(`free ${freeTotal.toFixed(2)} Mbit/s; budget ${budget}; capped ${total.toFixed(2)} Mbit/s: ${report}`);
   // Fair: equal viewers get equal shares (within a frame a second).
   const fps = capped.map((v) => v.fps);
   assert.ok(Math.max(...fps) - Math.min(...fps) <= 1.5, `unequal shares: ${report}`);
