@@ -18,12 +18,15 @@ import { CamstreamMetrics } from './metrics/metrics';
 import { applyReload, type ReloadOutcome, type ReloadState } from './reload/apply';
 import type { Config } from './config/schema';
 import { monotonicNow } from './clock';
+import { BandwidthBudget } from './stream/bandwidth';
 
 export interface Camstream {
   readonly port: number;
   readonly server: RunningServer;
   /** Every camera, index 0 first. */
   readonly pipelines: readonly CameraPipeline[];
+  /** stream.maxMbps: what viewers take, and the frame-rate caps that keep them within it. */
+  readonly bandwidth: BandwidthBudget;
   /** Camera 0's supervisor (the one camera of a single-camera config). */
   readonly supervisor: Supervisor;
   /** The running config (a reload replaces it). */
@@ -65,12 +68,15 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
     (entry) => new CameraPipeline({ entry, config, log, budget, env: opts.env, devDir: opts.devDir, source: entry.index === 0 ? opts.source : undefined }),
   );
 
+  // The bandwidth budget (stream.maxMbps) over every camera's viewers; reads the running config, so a reload changes it in place.
+  const bandwidth = new BandwidthBudget(pipelines, () => config.stream.maxMbps);
+
   // 2. Metrics read the pipelines' counters at scrape time. One instance, made when
   // first enabled (at start or by a reload), served while enabled.
   let made: CamstreamMetrics | undefined;
   let metrics: CamstreamMetrics | undefined;
   const setMetrics = (c: Readonly<Config>): void => {
-    metrics = c.metrics.enabled ? (made ??= new CamstreamMetrics({ cameras: pipelines, version: VERSION }, { processMetrics: true })) : undefined;
+    metrics = c.metrics.enabled ? (made ??= new CamstreamMetrics({ cameras: pipelines, version: VERSION, bandwidth }, { processMetrics: true })) : undefined;
   };
   setMetrics(config);
 
@@ -82,6 +88,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
   // on a Pi), and the HTTP layer's modules load meanwhile — on a Pi Zero that is much of
   // start-up. /healthz and /api/status still explain a camera that is slow to come up.
   for (const p of pipelines) p.start();
+  bandwidth.start();
   let server: RunningServer;
   try {
     const { createApp } = await import('./http/app');
@@ -90,12 +97,13 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
       log,
       config: () => config,
       cameras: pipelines,
-      status: { version: VERSION, startedAt, total, reload: () => reloadState },
+      status: { version: VERSION, startedAt, total, reload: () => reloadState, bandwidth },
       metrics: () => metrics,
     });
     server = await listen(app, config.server, log.child({ module: 'server' }));
   } catch (err) {
     // No port (taken, no permission): release the cameras, or their programs would outlive us.
+    bandwidth.stop();
     await Promise.allSettled(pipelines.map((p) => p.stop()));
     throw err;
   }
@@ -123,6 +131,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
     port: server.port,
     server,
     pipelines,
+    bandwidth,
     supervisor: pipelines[0].supervisor,
     get config() {
       return config;
@@ -138,6 +147,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
         log.info('shutting down');
         heartbeat?.stopping();
         for (const p of pipelines) p.closePool();
+        bandwidth.stop();
         const closed = server.close(config.server.shutdownTimeoutMs);
         await Promise.allSettled([closed, ...pipelines.map((p) => p.stop())]);
         heartbeat?.close();

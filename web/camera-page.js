@@ -64,7 +64,7 @@ export function startCameraPage(name) {
   const view = $('view');
   const rateSel = $('rate');
   const base = name ? '/cam/' + name : '';
-  const camera = { name, page: base + '/', stream: base + '/stream', snapshot: base + '/snapshot' };
+  const camera = { name, page: base + '/', stream: base + '/stream', snapshot: base + '/snapshot', q: /auto/.test(img.getAttribute('src')) ? 'variant=auto&' : '' };
 
   const asked = new URLSearchParams(location.search).get('mode');
   if (asked === 'stream') saved.set('fallback', null);

@@ -62,7 +62,7 @@ export function createPlayer(s, img) {
 
   function startImage(g) {
     s.setState('connecting');
-    img.src = s.camera.stream + '?t=' + Date.now();
+    img.src = s.camera.stream + '?' + s.camera.q + 't=' + Date.now();
     if (s.still.url) { URL.revokeObjectURL(s.still.url); s.still.url = null; }
     watchImage(g);
   }

@@ -14,12 +14,14 @@ export function cameraStatus(st, name) {
     fps: c.fps,
     resolution: c.resolution,
     slots: { queued: 0, ...c.slots },
+    variants: c.variants,
     frames: c.frames || (c.index === 0 ? st.frames : null),
   };
 }
 
 export function createStatus(s, player, onCameras) {
   const body = document.body;
+  const img = document.getElementById('picture');
   const line = document.getElementById('status-text');
   let lastUptime = -1;
   let deadPolls = 0;
@@ -30,6 +32,8 @@ export function createStatus(s, player, onCameras) {
     if (st.resolution) parts.push(st.resolution.width + '×' + st.resolution.height);
     parts.push(st.slots.used + '/' + st.slots.max + ' viewer' + (st.slots.max === 1 ? '' : 's') + (st.slots.queued ? ' (+' + st.slots.queued + ' waiting)' : ''));
     if (s.mode === 'snapshot') parts.push('stills every ' + s.rate / 1000 + '\u00a0s');
+    const w = img.naturalWidth, v = st.variants.find((x) => x.width == w);
+    if (s.mode == 'stream' && w && st.variants[0]) parts.push((v ? v.name : 'full') + ' ' + w + '×' + img.naturalHeight);
     line.textContent = parts.join(' · ');
     body.dataset.camera = st.live ? 'live' : 'down';
   }

@@ -79,6 +79,27 @@ export const cameraMap = register('map of cameras', (v) => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('expected an object of named cameras such as {"front": {…}}');
 });
 
+/**
+ * stream.variants: an object of named variants. Only its shape is checked here; each
+ * name and field is checked by config/variants.ts, whose lines name the exact key
+ * (stream.variants.low.width) with what it expected and got.
+ */
+export const variantMap = register(
+  'map of variants',
+  (v) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('expected a JSON object of named variants, each with a width in pixels');
+  },
+  (v) => {
+    const s = v.trim();
+    if (!s.startsWith('{')) return v;
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      return v;
+    }
+  },
+);
+
 /** A list of strings; from env, a comma-separated list. */
 export const textList = register(
   'list of strings',

@@ -7,6 +7,7 @@ import { schema, type Config } from './schema';
 import { stripComments } from './example';
 import { cameraProblems } from './camera-checks';
 import { cameraConflicts } from './camera-conflicts';
+import { takeVariants, variantProblems } from './variants';
 import { loadCameras, type LoadedCameras } from './load-cameras';
 import { convictProblems, lookup } from './convict-errors';
 
@@ -96,7 +97,8 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
 
   // `cameras` is a map of nested settings convict cannot hold: it is checked entry by
   // entry below, against the camera part of the same schema.
-  const { cameras: givenCameras, ...rest } = fileData as Record<string, unknown>;
+  const { cameras: givenCameras, ...others } = fileData as Record<string, unknown>;
+  const { rest, given: givenVariants } = takeVariants(others);
   const cfg = convict(schema as never, { env: env as Record<string, string>, args: [] });
   const problems: string[] = [];
   try {
@@ -122,10 +124,12 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
   let config: Config | undefined;
   if (problems.length === 0) {
     config = cfg.getProperties() as Config;
+    if (givenVariants && env[KEYS.get('stream.variants')!.env!] === undefined) config.stream.variants = givenVariants.value as Config['stream']['variants'];
     const cams = loadCameras(givenCameras, config, file ?? 'the config');
     problems.push(...cams.problems);
     config.cameras = cams.cameras;
     problems.push(...crossCheck(config, cams));
+    problems.push(...variantProblems(config.stream.variants, (key) => `${key} ${origin('stream.variants', file, fileData, env)}`));
   } else if (givenCameras !== undefined) {
     // Still report what is wrong in the cameras, measured against the built-in defaults.
     problems.push(...loadCameras(givenCameras, null, file ?? 'the config').problems);

@@ -1,6 +1,6 @@
 // Every key camstream reads: doc (with units and edge cases), format, default, env.
 // config/camstream.example.json mirrors this file and a test keeps them in step.
-import { bool, cameraMap, cidrList, frameAncestorList, intRange, nonEmptyText, numberRange, oneOf, realmText, text, tokenList, userList } from './formats';
+import { bool, cameraMap, cidrList, variantMap, frameAncestorList, intRange, nonEmptyText, numberRange, oneOf, realmText, text, tokenList, userList } from './formats';
 
 export const SOURCE_KINDS = ['auto', 'testpattern', 'opencv', 'libcamera', 'raspistill', 'http', 'files'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -251,6 +251,18 @@ export const schema = {
       default: false,
       env: 'CAMSTREAM_STREAM_DROP_SAME_FRAMES',
     },
+    variants: {
+      doc: 'Smaller pictures for viewers on slow links, made from the same capture: {"low": {"width": 320, "quality": 50}, "mid": {"width": 640}}. Each name (a-z, 0-9, _ and -, up to 32 characters, starting with a letter; not "auto" or "full") is asked for with /stream?variant=NAME or /snapshot?variant=NAME; width 16..7680 pixels (the height follows each camera\'s aspect ratio; a variant is never larger than the camera\'s picture), quality 1..100 (default 70). The same variants serve every camera. A variant costs a decode, resize and encode per captured frame (bench/variants.ts), but only while someone watches it; the full size stays passed through untouched. ?variant=auto moves a viewer between full size and the variants as its link keeps up (README "Variants"). {} = none. From env: a JSON object.',
+      format: variantMap,
+      default: {},
+      env: 'CAMSTREAM_STREAM_VARIANTS',
+    },
+    maxMbps: {
+      doc: 'Bandwidth budget of all streaming viewers of all cameras together, megabits per second (the Pi\'s Wi-Fi must still carry everything else). When viewers would take more, their frame rates are lowered fairly (each gets an equal share; a viewer that needs less leaves the rest to others), never below 1 fps and never cut off. 0 = no budget.',
+      format: numberRange(0, 10000),
+      default: 0,
+      env: 'CAMSTREAM_STREAM_MAX_MBPS',
+    },
   },
   metrics: {
     enabled: {
@@ -395,6 +407,8 @@ export interface Config {
     maxFps: number;
     stallTimeoutMs: number;
     dropSameFrames: boolean;
+    variants: Record<string, { width: number; quality?: number }>;
+    maxMbps: number;
   };
   metrics: { enabled: boolean };
   http: { frameAncestors: string[] };

@@ -7,6 +7,7 @@ import type { Logger } from '../log';
 import type { CameraPipeline } from '../pipeline/camera-pipeline';
 import type { CamstreamMetrics } from '../metrics/metrics';
 import { BadRequest, single } from './query';
+import { UnknownVariant } from './variant-param';
 import { pageHandler, type PageMode } from './routes/page';
 import { snapshot } from './routes/snapshot';
 import { cameraHealthOf, health, statusHandler, type StatusInputs } from './routes/status';
@@ -29,7 +30,7 @@ export interface AppInputs {
   /** Every camera, index 0 first (the one /stream serves). */
   cameras: readonly CameraPipeline[];
   /** /api/status's own inputs besides cameras, config and the clock. */
-  status: Pick<StatusInputs, 'version' | 'startedAt' | 'total' | 'reload'>;
+  status: Pick<StatusInputs, 'version' | 'startedAt' | 'total' | 'reload' | 'bandwidth'>;
   /** Prometheus metrics for GET /metrics; undefined while metrics.enabled is false. */
   metrics: () => CamstreamMetrics | undefined;
   /** Monotonic clock for uptime, lockouts and caches; default clock.ts. */
@@ -58,7 +59,7 @@ export function createApp(inputs: AppInputs): Koa {
   const stream = streamHandler(inputs.log.child({ module: 'stream' }));
   const page = pageHandler(inputs.log);
   const pageOf = (ctx: Koa.Context, cam: CameraPipeline, base: string, defaultMode?: PageMode) =>
-    page(ctx, { name: cam.name, width: cam.entry.camera.width, height: cam.entry.camera.height }, base, defaultMode);
+    page(ctx, { name: cam.name, width: cam.entry.camera.width, height: cam.entry.camera.height, variants: cam.variants !== undefined }, base, defaultMode);
   const first = cameras[0];
 
   router.get(['/stream', '/stream.mjpg'], (ctx) => stream(ctx, first));
@@ -81,7 +82,7 @@ export function createApp(inputs: AppInputs): Koa {
   });
   router.get(['/cam/:name/snapshot', '/cam/:name/snapshot.jpg'], (ctx) => {
     const cam = byName(ctx);
-    if (cam) snapshot(ctx, cam);
+    return cam && snapshot(ctx, cam);
   });
   router.get('/cam/:name/healthz', (ctx) => {
     const cam = byName(ctx);
@@ -129,7 +130,7 @@ export function createApp(inputs: AppInputs): Koa {
     try {
       await next();
     } catch (err) {
-      if (err instanceof BadRequest) return refuse(ctx, 400, err.code, err.message);
+      if (err instanceof BadRequest || err instanceof UnknownVariant) return refuse(ctx, 400, err.code, err.message);
       log.error({ err, url: ctx.url }, 'request failed');
       return refuse(ctx, 500, 'CAMSTREAM_ERR_INTERNAL', 'internal error (the server log has the details)');
     }

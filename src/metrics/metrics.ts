@@ -11,14 +11,18 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { SourceState } from '../capture/status';
 import type { CameraPipeline } from '../pipeline/camera-pipeline';
 import type { CameraStateName } from '../pipeline/camera-state';
+import type { BandwidthBudget } from '../stream/bandwidth';
+import { registerVariantMetrics } from './variant-metrics';
 
 /** What metrics read of a camera, at scrape time. */
-export type MetricsCamera = Pick<CameraPipeline, 'name' | 'hub' | 'pool' | 'viewers' | 'supervisor' | 'captured' | 'state' | 'onCapture'>;
+export type MetricsCamera = Pick<CameraPipeline, 'name' | 'hub' | 'pool' | 'viewers' | 'supervisor' | 'captured' | 'state' | 'onCapture'> & Partial<Pick<CameraPipeline, 'variants'>>;
 
 export interface MetricsInputs {
   /** Every camera; per-camera series carry a camera="NAME" label. */
   cameras: readonly MetricsCamera[];
   version: string;
+  /** stream.maxMbps and what viewers take (variant-metrics.ts). */
+  bandwidth?: BandwidthBudget;
 }
 
 export interface MetricsOptions {
@@ -110,6 +114,7 @@ export class CamstreamMetrics {
       });
     }
 
+    registerVariantMetrics(this.registry, cams, inputs.bandwidth);
     gauge('camstream_viewers_active', 'Viewers streaming now (each holds a slot).', (c) => c.viewers.size);
     gauge('camstream_viewers_queued', 'Viewers waiting for a free slot now.', (c) => c.pool.waiting);
     gauge('camstream_stream_slots_max', 'Streaming slots of the camera (stream.maxClients, or its own stream.maxClients).', (c) => c.pool.max);

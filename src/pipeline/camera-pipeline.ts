@@ -15,6 +15,9 @@ import { Supervisor, type ReplaceOptions } from '../capture/supervisor';
 import { FrameHub } from '../hub/frame-hub';
 import { ClientPool, type PoolLimits, type StreamBudget } from '../stream/client-pool';
 import { Viewers } from '../stream/viewers';
+import { VariantEncoder } from '../stream/variants';
+import { AutoVariants } from '../stream/auto-variant';
+import { variantsOf } from '../config/variants';
 import { monotonicNow } from '../clock';
 import { cameraState, type CameraState } from './camera-state';
 
@@ -51,6 +54,10 @@ export class CameraPipeline {
   readonly supervisor: Supervisor;
   readonly viewers: Viewers;
   readonly pool: ClientPool;
+  /** The stream.variants encoder (same variants for every camera); undefined when none are configured. */
+  readonly variants: VariantEncoder | undefined;
+  /** Moves ?variant=auto viewers between full size and the variants. */
+  readonly auto: AutoVariants;
   /** Frames the source delivered (before stream.dropSameFrames). */
   captured = 0;
   private entryNow: CameraEntry;
@@ -67,7 +74,10 @@ export class CameraPipeline {
     this.hub = new FrameHub({ dropSameFrames: config.stream.dropSameFrames, log: this.log.child({ module: 'hub' }), now: opts.now });
     this.supervisor = new Supervisor({ ...this.cameraOptions(entry, config, opts.source), hub: this.hub, log: this.log.child({ module: 'supervisor' }), now: opts.now });
     const supervisor = this.supervisor;
+    const specs = variantsOf(config);
+    this.variants = specs.length > 0 ? new VariantEncoder(this.hub, specs, this.log.child({ module: 'variants' })) : undefined;
     this.viewers = new Viewers({
+      variants: this.variants,
       hub: this.hub,
       log: this.log.child({ module: 'viewers' }),
       stallTimeoutMs: config.stream.stallTimeoutMs,
@@ -76,6 +86,7 @@ export class CameraPipeline {
       onCountChange: (n) => supervisor.viewersChanged(n),
     });
     this.pool = new ClientPool(poolLimits(entry, config), opts.budget);
+    this.auto = new AutoVariants(this.viewers, this.variants?.names ?? [], opts.now);
   }
 
   /** The camera's effective settings (config reloads replace them). */
@@ -101,7 +112,9 @@ export class CameraPipeline {
 
   /** Viewers may join from now on; the camera starts (in the background). */
   start(): void {
+    this.variants?.start();
     this.viewers.start();
+    this.auto.start();
     void this.supervisor.start();
   }
 
@@ -115,6 +128,8 @@ export class CameraPipeline {
     this.pool.close();
     this.viewers.closeAll('server shutting down', true);
     this.viewers.stop();
+    this.auto.stop();
+    this.variants?.stop();
     await this.supervisor.stop();
   }
 

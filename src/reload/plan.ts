@@ -65,6 +65,9 @@ const sameEntry = (a: CameraEntry, b: CameraEntry) => JSON.stringify(a.camera) =
 export function planReload(running: Readonly<Config>, next: Readonly<Config>): ReloadPlan {
   const changed = changedKeys(running, next);
   const pendingRestart = changed.filter((k) => (RESTART_KEYS as readonly string[]).includes(k));
+  // stream.variants: viewers watch them by name and the encoders are built at start, so
+  // they apply at a restart. An object: its leaves change one by one, reported as one key.
+  if (changed.some((k) => k === 'stream.variants' || k.startsWith('stream.variants.'))) pendingRestart.push('stream.variants');
   const effective = structuredClone(next) as Config;
   for (const k of pendingRestart) setPath(effective as unknown as Record<string, unknown>, k, structuredClone(getPath(running, k)));
   const before = camerasOf(running);

@@ -44,6 +44,12 @@ export class Viewer {
   readonly requestedFps: number | undefined;
   /** Who it authenticated as, when access control was on (a reload that removes them closes the stream). */
   readonly principal: Principal | undefined;
+  /** The stream.variants picture it gets; null = full size (the camera's own frames). Viewers.setVariant changes it. */
+  variant: string | null = null;
+  /** ?variant=auto: auto-variant.ts moves it between full size and the variants. */
+  auto = false;
+  /** A lower cap set by the bandwidth budget (stream.maxMbps, bandwidth.ts); 0 = none. */
+  budgetFps = 0;
   sent = 0;
   dropped = 0;
   bytes = 0;
@@ -85,8 +91,9 @@ export class Viewer {
     // A write now would fail ("write after end", logged with a stack): just leave.
     if (this.socket.writableEnded) return this.close('client closed');
     const t = this.now();
-    if (this.maxFps > 0) {
-      this.credit = Math.min(2, this.credit + ((t - this.creditAt) * this.maxFps) / 1000);
+    const cap = this.budgetFps > 0 && (this.maxFps === 0 || this.budgetFps < this.maxFps) ? this.budgetFps : this.maxFps;
+    if (cap > 0) {
+      this.credit = Math.min(2, this.credit + ((t - this.creditAt) * cap) / 1000);
       this.creditAt = t;
       if (this.credit < 0.999) return; // over the ?fps cap: skipping on purpose is not a drop
     }
@@ -127,7 +134,7 @@ export class Viewer {
   private send(frame: Frame, t: number): void {
     if (frame.seq <= this.lastSeq) return;
     this.lastSeq = frame.seq;
-    if (this.maxFps > 0) this.credit -= 1;
+    if (this.maxFps > 0 || this.budgetFps > 0) this.credit -= 1;
     this.sent++;
     const wire = wireOf(frame);
     this.bytes += wire.length;

@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import type { FrameHub } from '../hub/frame-hub';
 import type { Frame } from '../hub/frame';
 import { Viewer, type Principal } from './viewer';
+import type { VariantEncoder } from './variants';
 import { monotonicNow } from '../clock';
 
 export interface ViewersOptions {
@@ -14,12 +15,17 @@ export interface ViewersOptions {
   now?: () => number;
   /** Called with the new number of viewers whenever one joins or leaves (camera idle policy). */
   onCountChange?: (count: number) => void;
+  /** The camera's stream.variants encoder; absent = no variants. */
+  variants?: VariantEncoder;
 }
 
 export class Viewers {
   private readonly viewers = new Set<Viewer>();
   private nextId = 1;
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeVariants: (() => void) | null = null;
+  /** Each variant viewer's hold on its variant (the encoder works only while held). */
+  private readonly holds = new Map<Viewer, () => void>();
   private stallTimer: NodeJS.Timeout | null = null;
   private readonly now: () => number;
   readonly counters = { connected: 0, disconnected: 0, stalled: 0, framesSent: 0, framesDropped: 0, bytesSent: 0 };
@@ -31,6 +37,7 @@ export class Viewers {
   start(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.opts.hub.subscribe(this.fanOut);
+    this.unsubscribeVariants = this.opts.variants?.subscribe(this.fanOutVariant) ?? null;
     this.startStallTimer();
   }
 
@@ -69,8 +76,14 @@ export class Viewers {
     this.stallTimer.unref();
   }
 
-  add(socket: Socket, address: string, maxFps: number, onClose?: () => void, who: { requestedFps?: number; principal?: Principal } = {}): Viewer {
-    const viewer = new Viewer({
+  add(
+    socket: Socket,
+    address: string,
+    maxFps: number,
+    onClose?: () => void,
+    who: { requestedFps?: number; principal?: Principal; variant?: string | null; auto?: boolean } = {},
+  ): Viewer {
+    const viewer: Viewer = new Viewer({
       id: this.nextId++,
       address,
       socket,
@@ -78,9 +91,11 @@ export class Viewers {
       requestedFps: who.requestedFps,
       principal: who.principal,
       now: this.now,
-      latest: () => this.opts.hub.latest,
+      latest: () => this.latestFor(viewer),
       onClose: (v, reason) => {
         this.viewers.delete(v);
+        this.holds.get(v)?.();
+        this.holds.delete(v);
         this.counters.disconnected++;
         this.counters.framesSent += v.sent;
         this.counters.framesDropped += v.dropped;
@@ -93,14 +108,36 @@ export class Viewers {
         this.opts.onCountChange?.(this.viewers.size);
       },
     });
+    viewer.auto = who.auto ?? false;
     this.viewers.add(viewer);
     this.counters.connected++;
-    this.opts.log.info({ viewer: viewer.id, address, maxFps: maxFps || null }, 'viewer joined');
+    this.opts.log.info({ viewer: viewer.id, address, maxFps: maxFps || null, ...(who.variant || who.auto ? { variant: who.auto ? 'auto' : who.variant } : {}) }, 'viewer joined');
     this.opts.onCountChange?.(this.viewers.size);
+    if (who.variant) this.setVariant(viewer, who.variant);
     // Start with the newest frame so the picture shows at once, not one frame later.
-    const f = this.opts.hub.latest;
+    const f = this.latestFor(viewer);
     if (f) viewer.offer(f);
     return viewer;
+  }
+
+  /**
+   * Move a viewer to another picture (null = full size) on the same connection: its
+   * next part simply has the other size. The encoder makes a variant only while some
+   * viewer holds it.
+   */
+  setVariant(viewer: Viewer, name: string | null): void {
+    if (viewer.variant === name || viewer.isClosed) return;
+    const enc = this.opts.variants;
+    if (name !== null && !enc?.has(name)) throw new Error(`no variant ${name}`);
+    this.holds.get(viewer)?.();
+    this.holds.delete(viewer);
+    viewer.variant = name;
+    if (name !== null) this.holds.set(viewer, enc!.want(name));
+  }
+
+  /** The newest frame of the picture `viewer` gets. */
+  private latestFor(viewer: Viewer): Frame | null {
+    return viewer.variant === null ? this.opts.hub.latest : (this.opts.variants?.latest(viewer.variant) ?? null);
   }
 
   list(): Viewer[] {
@@ -132,12 +169,18 @@ export class Viewers {
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.unsubscribeVariants?.();
+    this.unsubscribeVariants = null;
     if (this.stallTimer) clearInterval(this.stallTimer);
     this.stallTimer = null;
   }
 
-  private readonly fanOut = (frame: Frame): void => {
+  private readonly fanOut = (frame: Frame): void => this.offerTo(null, frame);
+  private readonly fanOutVariant = (name: string, frame: Frame): void => this.offerTo(name, frame);
+
+  private offerTo(variant: string | null, frame: Frame): void {
     for (const v of this.viewers) {
+      if (v.variant !== variant) continue;
       try {
         v.offer(frame);
       } catch (err) {
@@ -146,7 +189,7 @@ export class Viewers {
         v.close('write failed');
       }
     }
-  };
+  }
 
   private dropStalled(): void {
     const t = this.now();

@@ -18,7 +18,11 @@ export interface StreamWatcher {
   ended: boolean;
   error: Error | null;
   status: number;
+  /** Bytes of the body read so far. */
+  bytes: number;
   close(): void;
+  /** With `bytesPerSec`: read at full speed from now on (the throttle is lifted). */
+  unthrottle(): void;
 }
 
 export interface WatchOptions {
@@ -26,11 +30,29 @@ export interface WatchOptions {
   ca?: Buffer;
   headers?: Record<string, string>;
   localAddress?: string;
+  /**
+   * Read at most this many bytes a second, as a slow link would: the response is
+   * paused and read in slices every 50 ms, so the server's socket backs up.
+   */
+  bytesPerSec?: number;
 }
 
 export function watchStream(url: string, opts: WatchOptions = {}): Promise<StreamWatcher> {
   return new Promise((resolve, reject) => {
-    const w: StreamWatcher = { parts: [], ended: false, error: null, status: 0, close: () => req.destroy() };
+    let throttle: NodeJS.Timeout | undefined;
+    let unthrottle = () => {};
+    const w: StreamWatcher = {
+      parts: [],
+      ended: false,
+      error: null,
+      status: 0,
+      bytes: 0,
+      close: () => {
+        clearInterval(throttle);
+        req.destroy();
+      },
+      unthrottle: () => unthrottle(),
+    };
     const get = url.startsWith('https:') ? https.get : http.get;
     const req = get(url, { agent: false, ca: opts.ca, headers: opts.headers, localAddress: opts.localAddress }, (res) => {
       w.status = res.statusCode ?? 0;
@@ -38,7 +60,8 @@ export function watchStream(url: string, opts: WatchOptions = {}): Promise<Strea
       if (!m) return reject(new Error(`not a multipart stream: ${res.statusCode} ${res.headers['content-type']}`));
       const delim = Buffer.from(`--${m[2]}\r\n`);
       let buf = Buffer.alloc(0);
-      res.on('data', (chunk: Buffer) => {
+      const feed = (chunk: Buffer) => {
+        w.bytes += chunk.length;
         buf = Buffer.concat([buf, chunk]);
         for (;;) {
           if (buf.length < delim.length) return;
@@ -59,8 +82,32 @@ export function watchStream(url: string, opts: WatchOptions = {}): Promise<Strea
           w.parts.push({ body, noSignal: isNoSignal(body), at: Date.now() });
           buf = buf.subarray(start + len + 2);
         }
+      };
+      if (opts.bytesPerSec === undefined) res.on('data', feed);
+      else {
+        const slice = opts.bytesPerSec / 20;
+        let allowance = 0;
+        throttle = setInterval(() => {
+          allowance = Math.min(allowance + slice, 4 * slice);
+          while (allowance >= 1 && res.readableLength > 0) {
+            const chunk = res.read(Math.min(Math.floor(allowance), res.readableLength)) as Buffer | null;
+            if (!chunk) break;
+            allowance -= chunk.length;
+            feed(chunk);
+          }
+          // Paused mode: ask the stream to refill its buffer from the socket.
+          if (res.readableLength === 0) res.read(0);
+        }, 50);
+        unthrottle = () => {
+          clearInterval(throttle);
+          for (let c: Buffer | null; (c = res.read() as Buffer | null) !== null; ) feed(c);
+          res.on('data', feed);
+        };
+      }
+      res.on('close', () => {
+        clearInterval(throttle);
+        w.ended = true;
       });
-      res.on('close', () => (w.ended = true));
       resolve(w);
     });
     req.on('error', (err) => {

@@ -28,10 +28,12 @@ const FALLBACK = `<!doctype html>
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** `base`: '' for /, '/cam/NAME' for one camera's page; `camera`: its name. */
-export function renderPage(template: string, mode: PageMode, width: number, height: number, base = '', camera = ''): string {
+export function renderPage(template: string, mode: PageMode, width: number, height: number, base = '', camera = '', variant = ''): string {
   const values: Record<string, string> = {
     mode,
-    src: mode === 'snapshot' ? `${base}/snapshot` : `${base}/stream`,
+    // With stream.variants the page streams ?variant=auto: a phone on a slow link gets a picture it can carry.
+    src: mode === 'snapshot' ? `${base}/snapshot` : `${base}/stream${variant ? `?variant=${variant}` : ''}`,
+    variant,
     streamUrl: `${base}/stream`,
     snapshotUrl: `${base}/snapshot`,
     camera,
@@ -49,6 +51,8 @@ export interface PageCamera {
   name: string;
   width: number;
   height: number;
+  /** The camera has stream.variants: the page streams ?variant=auto. */
+  variants?: boolean;
 }
 
 export function pageHandler(log: Logger, dir?: string) {
@@ -70,7 +74,7 @@ export function pageHandler(log: Logger, dir?: string) {
     const key = `${base} ${mode}`;
     let page = pages.get(key);
     if (!page) {
-      page = makeAsset('index.html', Buffer.from(renderPage(template, mode as PageMode, cam.width, cam.height, base, cam.name)), 'text/html; charset=utf-8');
+      page = makeAsset('index.html', Buffer.from(renderPage(template, mode as PageMode, cam.width, cam.height, base, cam.name, cam.variants ? 'auto' : '')), 'text/html; charset=utf-8');
       pages.set(key, page);
     }
     sendAsset(ctx, page, false);

@@ -8,11 +8,13 @@ import type { CameraPipeline } from '../../pipeline/camera-pipeline';
 import type { CameraState } from '../../pipeline/camera-state';
 import type { ReloadState } from '../../reload/apply';
 import { wallTimeOf } from '../../clock';
+import type { BandwidthBudget } from '../../stream/bandwidth';
+import { variantSize } from '../../config/variants';
 
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
 
 /** What status and health read of a camera. */
-export type StatusCamera = Pick<CameraPipeline, 'name' | 'index' | 'hub' | 'pool' | 'viewers' | 'supervisor' | 'entry' | 'state'>;
+export type StatusCamera = Pick<CameraPipeline, 'name' | 'index' | 'hub' | 'pool' | 'viewers' | 'supervisor' | 'entry' | 'state'> & Partial<Pick<CameraPipeline, 'variants'>>;
 
 export interface StatusInputs {
   version: string;
@@ -24,6 +26,8 @@ export interface StatusInputs {
   /** Streaming slots of all cameras together (stream.maxClientsTotal). */
   total: () => { used: number; max: number };
   reload: () => ReloadState;
+  /** stream.maxMbps and what each viewer takes (absent in tests that build status alone). */
+  bandwidth?: BandwidthBudget;
 }
 
 const iso = (mono: number, now: number) => new Date(wallTimeOf(mono, now)).toISOString();
@@ -49,8 +53,18 @@ function cameraSummary(c: StatusCamera, st: CameraState, now: number) {
     slots: { used: c.pool.inUse, queued: c.pool.waiting, max: c.pool.max },
     frames: { seq: latest?.seq ?? 0, bytes: latest?.jpeg.length ?? 0 },
     viewers: c.viewers.size,
+    // stream.variants as this camera makes them: size, and who wants one now (0 = no work).
+    variants: variantList(c),
     urls: cameraUrls(c.name),
   };
+}
+
+function variantList(c: StatusCamera) {
+  const enc = c.variants;
+  if (!enc) return [];
+  const w = c.hub.latest?.width || c.entry.camera.width;
+  const h = c.hub.latest?.height || c.entry.camera.height;
+  return enc.specs.map((s) => ({ name: s.name, ...variantSize(s, w, h), quality: s.quality, wanted: enc.demand(s.name) }));
 }
 
 export function statusBody(inputs: StatusInputs) {
@@ -80,6 +94,8 @@ export function statusBody(inputs: StatusInputs) {
       ...(source.selected ? { selected: source.selected } : {}),
     },
     resolution: latest ? { width: latest.width, height: latest.height } : null,
+    // Camera 0's, like the fields around it (the phone page reads them on "/").
+    variants: variantList(first),
     fps: round(hub.fps()),
     targetFps: first.entry.camera.fps,
     frames: { seq: latest?.seq ?? 0, lastAt: latest ? new Date(latest.capturedAt).toISOString() : null, bytes: latest?.jpeg.length ?? 0 },
@@ -93,7 +109,15 @@ export function statusBody(inputs: StatusInputs) {
       maxFps: v.maxFps,
       sent: v.sent,
       dropped: v.dropped,
+      variant: v.variant ?? 'full',
+      auto: v.auto,
+      budgetFps: v.budgetFps > 0 ? round(v.budgetFps) : null,
     })),
+    // stream.maxMbps: the budget, what all viewers of all cameras took (Mbit/s over
+    // the last ~3 s) and each viewer's picture and rate.
+    bandwidth: inputs.bandwidth
+      ? { maxMbps: inputs.bandwidth.budgetMbps || null, usedMbps: inputs.bandwidth.usedMbps(), viewers: inputs.bandwidth.viewers() }
+      : null,
     cameras: inputs.cameras.map((c, i) => cameraSummary(c, states[i], now)),
     config: {
       // Keys changed in the file that only `systemctl restart camstream` applies.

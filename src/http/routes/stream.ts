@@ -8,17 +8,19 @@ import { STREAM_HEADERS, STREAM_PREAMBLE } from '../../stream/wire';
 import { clientAddress } from '../client-address';
 import { parseFps } from '../query';
 import { refuse } from '../refuse';
+import { parseVariant } from '../variant-param';
 import type { Principal } from '../../stream/viewer';
 import type { CameraPipeline } from '../../pipeline/camera-pipeline';
 
 /** What streaming a camera needs of it. */
-export type StreamTarget = Pick<CameraPipeline, 'name' | 'pool' | 'viewers' | 'maxFps'>;
+export type StreamTarget = Pick<CameraPipeline, 'name' | 'pool' | 'viewers' | 'maxFps' | 'variants'>;
 
 export function streamHandler(log: Logger) {
   return async (ctx: Koa.Context, cam: StreamTarget): Promise<void> => {
     const maxFps = parseFps(ctx.query, cam.maxFps);
     // Kept with the viewer so a reload that changes stream.maxFps can re-cap it.
     const requestedFps = ctx.query.fps ? parseFps(ctx.query, Infinity) : undefined;
+    const choice = parseVariant(ctx.query, cam.variants?.names ?? [], true);
     if (ctx.method === 'HEAD') {
       ctx.set(STREAM_HEADERS);
       ctx.status = 200;
@@ -61,6 +63,10 @@ export function streamHandler(log: Logger) {
     res.flushHeaders();
     socket.setNoDelay(true);
     socket.write(STREAM_PREAMBLE);
-    cam.viewers.add(socket, address, maxFps, () => slot.release(), { requestedFps, principal: ctx.state.principal as Principal | undefined });
+    cam.viewers.add(socket, address, maxFps, () => slot.release(), {
+      requestedFps,
+      principal: ctx.state.principal as Principal | undefined,
+      ...choice,
+    });
   };
 }
