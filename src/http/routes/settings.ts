@@ -36,7 +36,9 @@ function writeRefusal(ctx: Koa.Context, config: Readonly<Config>): [number, Para
   }
   if (ctx.get(WRITE_HEADER) !== '1') return [403, 'CAMSTREAM_ERR_CROSS_ORIGIN', `a settings change must carry the header ${WRITE_HEADER}: 1 (camstream's page sends it; a page on another site cannot)`];
   const origin = ctx.get('Origin');
-  if (origin && origin !== ctx.origin) return [403, 'CAMSTREAM_ERR_CROSS_ORIGIN', `a settings change from another site (Origin ${JSON.stringify(origin.slice(0, 200))}) is refused: only camstream's own page (${ctx.origin}) may change settings`];
+  // Built here from the connection (https when TLS) and Host: Koa's ctx.origin is not this.
+  const own = `${ctx.protocol}://${ctx.host}`;
+  if (origin && origin !== own) return [403, 'CAMSTREAM_ERR_CROSS_ORIGIN', `a settings change from another site (Origin ${JSON.stringify(origin.slice(0, 200))}) is refused: only camstream's own page (${own}) may change settings`];
   return null;
 }
 
