@@ -62,7 +62,6 @@ export class CameraPipeline {
   private configNow: Readonly<Config>;
   /** Settings changed from the page (src/settings/): camera.* keys over the config file's, and further rpicam-vid options. */
   private overrides: CameraOverrides = { camera: {}, libcameraArgs: [] };
-  private started = false;
   private readonly captureListeners = new Set<CaptureListener>();
   private readonly now: () => number;
 
@@ -104,7 +103,7 @@ export class CameraPipeline {
    */
   async setOverrides(o: CameraOverrides, why: string): Promise<number | null> {
     this.overrides = { camera: { ...o.camera }, libcameraArgs: [...o.libcameraArgs] };
-    if (!this.started) return null;
+    // Before start the supervisor just takes the new source (replace() starts nothing then).
     return this.supervisor.replace(this.cameraOptions(this.entry, this.configNow), why);
   }
 
@@ -126,7 +125,6 @@ export class CameraPipeline {
 
   /** Viewers may join from now on; the camera starts (in the background). */
   start(): void {
-    this.started = true;
     this.viewers.start();
     void this.supervisor.start();
   }
