@@ -204,3 +204,24 @@ test('USB webcam: a V4L2 control is set live with v4l2-ctl -c, capture is not re
   assert.equal(refused.status, 422);
   assert.match(await refused.text(), /the camera refused contrast: VIDIOC_S_EXT_CTRLS: failed/);
 });
+
+test('several cameras: /cam/NAME/api/camera/… is that camera\'s own settings; the other camera is not touched', async (t) => {
+  const s = standin(t, ['pi'], 'ok', { piCameras: 2 });
+  const dir = stateDir(t);
+  const { base } = await startCameraServer(t, { camera: PI, settings: { stateDir: dir, anonymousEdit: true } }, { env: s.env, cameras: { front: { source: 'libcamera', index: 0 }, side: { source: 'libcamera', index: 1 } } });
+  await waitFor(() => s.runs('rpicam-vid').filter((l) => l.endsWith('-o -')).length >= 2, 20000, 'both cameras started');
+  const names = async (cam: string) => ((await (await fetch(`${base}/cam/${cam}/api/camera/controls`)).json()) as { controls: { name: string }[] }).controls.map((c) => c.name);
+  assert.ok((await names('front')).includes('lens-position'), 'camera 0 is a Camera Module 3');
+  assert.ok(!(await names('side')).includes('lens-position'), 'camera 1 (imx219) has no lens');
+  const noLens = await patch(`${base}/cam/side/api/camera/settings`, { 'lens-position': 1 }, {});
+  assert.equal(noLens.status, 400);
+  assert.match(await noLens.text(), /this camera has no setting "lens-position"/);
+  const before = s.runs('rpicam-vid').filter((l) => l.endsWith('-o -')).length;
+  const r = await patch(`${base}/cam/side/api/camera/settings`, { saturation: 0.5 }, {});
+  assert.equal(r.status, 200, await r.clone().text());
+  const runs = s.runs('rpicam-vid').filter((l) => l.endsWith('-o -'));
+  assert.equal(runs.length, before + 1, 'one camera restarted');
+  assert.match(runs.at(-1)!, /--camera 1 --saturation 0\.5 -o -$/);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'settings.json'), 'utf8')), { cameras: { side: { saturation: 0.5 } } });
+  assert.equal((await fetch(`${base}/cam/nope/api/camera/controls`)).status, 404);
+});

@@ -12,6 +12,7 @@ import { waitFor } from '../helpers/camstream';
 import { startCameraServer } from '../helpers/camera-server';
 import { serveHtmlPage } from '../helpers/html-origin';
 import { artifactsDir, launchPhone } from '../helpers/phone-browser';
+import { MJPEG_CAPTURE } from '../helpers/fixture-files';
 import { standin } from '../helpers/standin';
 
 // Browser globals, used only inside page.evaluate callbacks (tsconfig has no DOM lib).
@@ -97,4 +98,28 @@ test('a page on another origin cannot change settings with the phone\'s login (p
   assert.equal(results[2], 'status 0 opaque', 'a no-cors POST is sent but its answer is hidden (and it is refused: 405)');
   // Every attempt has been answered (or refused before sending): nothing more will come.
   assert.deepEqual(brightnessRuns(s), [], 'no brightness ever reached rpicam-vid');
+});
+
+test('phone: a value the webcam refuses is shown as the server words it, and the menu goes back', { timeout: TIMEOUT }, async (t) => {
+  const s = standin(t, ['v4l2']);
+  fs.copyFileSync(MJPEG_CAPTURE, path.join(s.state, 'camera.mjpeg'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camstream-state-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const usb = { source: 'opencv', device: '/dev/video0', fourcc: 'MJPG', width: 320, height: 240, fps: 10 };
+  const { base } = await startCameraServer(t, { camera: usb, settings: { stateDir: dir, anonymousEdit: true } }, { env: s.env });
+  const phone = await launchPhone(t);
+  await phone.page.goto(`${base}/`);
+  await phone.page.click('#settings-open');
+  const menu = phone.page.locator('#set-power_line_frequency');
+  await menu.waitFor({ timeout: 30000 });
+  fs.writeFileSync(path.join(s.state, 'refuse'), 'yes');
+  await menu.selectOption('1');
+  await waitFor(async () => /^Not applied/.test(await phone.page.locator('#settings-msg').innerText()), 30000, 'the refusal on the page');
+  assert.match(await phone.page.locator('#settings-msg').innerText(), /^Not applied: the camera refused power_line_frequency: VIDIOC_S_EXT_CTRLS: failed: Input\/output error \(CAMSTREAM_ERR_SETTING_REFUSED\)$/);
+  assert.equal(await menu.inputValue(), '2', 'the menu shows what the camera still has');
+  // Taken once the camera accepts it: live, no restart.
+  fs.rmSync(path.join(s.state, 'refuse'));
+  await menu.selectOption('1');
+  await waitFor(async () => (await phone.page.locator('#settings-msg').innerText()) === 'Applied', 30000, 'applied');
+  assert.equal(s.runs('v4l2-ctl').at(-1), '-d /dev/video0 -c power_line_frequency=1');
 });
