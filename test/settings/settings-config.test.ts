@@ -2,26 +2,19 @@
 // at load (exit 78 naming key, expected, got) and `camstream config show` says where
 // each effective value came from, the state file included.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import { hashPassword } from '../../src/auth/scrypt';
 import { writeConfig } from '../helpers/camstream';
 import { CLI } from '../helpers/serve-child';
+import { runTool } from '../helpers/run-tool';
 
-const exec = promisify(execFile);
-
-async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 20000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** The real CLI as a child process (exit code, stdout as text, stderr). */
+async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const r = await runTool(process.execPath, [CLI, ...args], { timeoutMs: 20000, env: { PATH: process.env.PATH, ...env } });
+  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 
 test('check-config: "admin" must be true or false, on users and on tokens (exit 78 naming key, expected, got)', async () => {
