@@ -225,3 +225,14 @@ test('several cameras: /cam/NAME/api/camera/… is that camera\'s own settings; 
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'settings.json'), 'utf8')), { cameras: { side: { saturation: 0.5 } } });
   assert.equal((await fetch(`${base}/cam/nope/api/camera/controls`)).status, 404);
 });
+
+test('a state folder that cannot be written is a clear 500 naming it; the server carries on', async (t) => {
+  const s = standin(t, ['pi']);
+  const file = path.join(stateDir(t), 'a-file');
+  fs.writeFileSync(file, '');
+  const { base } = await startCameraServer(t, { camera: PI, settings: { stateDir: path.join(file, 'state'), anonymousEdit: true } }, { env: s.env });
+  const r = await patch(`${base}/api/camera/settings`, { ev: 1 }, {});
+  assert.equal(r.status, 500);
+  assert.match(await r.text(), /could not keep the settings in .*a-file\/state\/settings\.json: ENOTDIR.*is settings\.stateDir writable by the service\?/);
+  assert.equal((await fetch(`${base}/api/camera/controls`)).status, 200);
+});

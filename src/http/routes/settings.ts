@@ -42,6 +42,9 @@ function writeRefusal(ctx: Koa.Context, config: Readonly<Config>): [number, Para
   return null;
 }
 
+/** A failed write of the state file (EACCES, EROFS, ENOSPC, …), not a bug. */
+const isFsError = (err: unknown): boolean => typeof (err as NodeJS.ErrnoException)?.code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+
 /** Who did it, for the log: the user or token name, else the address. */
 function who(ctx: Koa.Context): string {
   const p = ctx.state.principal as Principal | undefined;
@@ -107,6 +110,7 @@ export function settingsRoutes(config: () => Readonly<Config>) {
       ctx.body = { camera: s.name, applied: v.values, ...done, stored: s.stored() };
     } catch (err) {
       if (err instanceof SettingRefused) return refuse(ctx, 422, 'CAMSTREAM_ERR_SETTING_REFUSED', err.message);
+      if (isFsError(err)) return refuse(ctx, 500, 'CAMSTREAM_ERR_INTERNAL', `could not keep the settings in ${stateFilePath(config().settings.stateDir)}: ${(err as Error).message} (is settings.stateDir writable by the service?)`);
       throw err;
     }
   };
