@@ -86,6 +86,9 @@ export function libcameraControls(listed: ListedPiCamera, cam: Camera, values: V
     num('saturation', 'Saturation', 'picture', range(listed, 'Saturation', [0, 32]), 1, 0.05),
     num('sharpness', 'Sharpness', 'picture', range(listed, 'Sharpness', [0, 16]), 1, 0.05),
     c('awb', 'White balance', 'picture', 'menu', 'auto', { options: menu('auto', 'incandescent', 'tungsten', 'fluorescent', 'indoor', 'daylight', 'cloudy') }),
+    // Manual white balance: red and blue gains (--awbgains R,B); 0 = automatic.
+    num('awbgains-red', 'Red gain (0 = auto)', 'picture', [0, range(listed, 'ColourGains', [0, 32])[1]], 0, 0.05),
+    num('awbgains-blue', 'Blue gain (0 = auto)', 'picture', [0, range(listed, 'ColourGains', [0, 32])[1]], 0, 0.05),
     c('denoise', 'Noise reduction', 'picture', 'menu', 'auto', { options: menu('auto', 'off', 'cdn_off', 'cdn_fast', 'cdn_hq') }),
     num('ev', 'Exposure compensation (EV)', 'exposure', range(listed, 'ExposureValue', [-10, 10]), 0, 0.1),
     // 0 = chosen by the camera (automatic exposure / gain).
@@ -115,9 +118,13 @@ export function libcameraControls(listed: ListedPiCamera, cam: Camera, values: V
 export function libcameraExtraArgs(values: Values): string[] {
   const args: string[] = [];
   for (const [name, v] of Object.entries(values)) {
-    if ((CONFIG_KEY_SETTINGS as readonly string[]).includes(name) || name === 'autofocus-mode') continue;
+    if ((CONFIG_KEY_SETTINGS as readonly string[]).includes(name) || name === 'autofocus-mode' || name.startsWith('awbgains-')) continue;
     args.push(`--${name}`, String(v));
   }
+  // Both gains together, or none: rpicam-vid takes them as one option, and manual gains turn AWB off.
+  const red = Number(values['awbgains-red'] ?? 0);
+  const blue = Number(values['awbgains-blue'] ?? 0);
+  if (red > 0 && blue > 0) args.push('--awbgains', `${red},${blue}`);
   const mode = values['autofocus-mode'];
   if (mode !== undefined && mode !== 'default') args.unshift('--autofocus-mode', String(mode));
   else if (values['lens-position'] !== undefined) args.unshift('--autofocus-mode', 'manual');

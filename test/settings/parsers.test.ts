@@ -69,6 +69,9 @@ test('the stand-in rpicam-vid lists like the real one: Camera Module 3 with a le
 test('rpicam-vid options for settings: a lens position means manual focus', () => {
   assert.deepEqual(libcameraExtraArgs({ 'lens-position': 2.5 }), ['--autofocus-mode', 'manual', '--lens-position', '2.5']);
   assert.deepEqual(libcameraExtraArgs({ 'autofocus-mode': 'continuous', awb: 'daylight' }), ['--autofocus-mode', 'continuous', '--awb', 'daylight']);
+  // Manual white balance gains: one option, only when both are set.
+  assert.deepEqual(libcameraExtraArgs({ 'awbgains-red': 1.5, 'awbgains-blue': 1.2 }), ['--awbgains', '1.5,1.2']);
+  assert.deepEqual(libcameraExtraArgs({ 'awbgains-red': 1.5 }), []);
   // camera.* keys are libcameraArgs' own (--width, --rotation, …), never repeated here.
   assert.deepEqual(libcameraExtraArgs({ resolution: '1536x864', framerate: 30, hflip: true }), []);
 });
