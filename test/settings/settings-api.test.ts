@@ -198,6 +198,13 @@ test('USB webcam: a V4L2 control is set live with v4l2-ctl -c, capture is not re
   assert.equal(now.controls.find((c) => c.name === 'brightness')!.value, 200, 'the camera reports the new value');
   assert.equal(w.ended, false);
 
+  // Resolution is not a V4L2 control: capture restarts at the new size (ffmpeg is asked for it).
+  const size = await patch(`${base}/api/camera/settings`, { resolution: '640x480' }, {});
+  assert.equal(size.status, 200, await size.clone().text());
+  assert.equal(((await size.json()) as { restarted: boolean }).restarted, true);
+  assert.match(s.runs('ffmpeg').filter((l) => l.includes('-c:v copy')).at(-1)!, /-video_size 640x480 /);
+  assert.equal(settingsRestarts(), 1);
+
   // The camera refusing a value is a clear error, and nothing is stored.
   fs.writeFileSync(path.join(s.state, 'refuse'), 'yes');
   const refused = await patch(`${base}/api/camera/settings`, { contrast: 10 }, {});
