@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Remove camstream: the service, the app, its build cache and the camstream user.
-# /etc/camstream.json (your settings) and drop-ins in /etc/systemd/system/camstream.service.d
-# are kept, so a later install.sh picks them up again, unless --purge.
+# /etc/camstream.json (your settings), /var/lib/camstream (camera settings changed from the
+# page) and drop-ins in /etc/systemd/system/camstream.service.d are kept, so a later
+# install.sh picks them up again, unless --purge.
 #
 #   sudo scripts/uninstall.sh [--purge]
 #
@@ -13,7 +14,7 @@ purge=0
 case "${1:-}" in
   "") ;;
   --purge) purge=1 ;;
-  -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "uninstall.sh: unknown argument '$1' (try --help)" >&2; exit 64 ;;
 esac
 [ "$(id -u)" -eq 0 ] || { echo "uninstall.sh: run as root: sudo $0" >&2; exit 1; }
@@ -49,8 +50,9 @@ if getent group camstream >/dev/null 2>&1; then groupdel camstream 2>/dev/null |
 
 if [ "$purge" = 1 ]; then
   rm -f /etc/camstream.json
-  log "removed /etc/camstream.json"
+  rm -rf /var/lib/camstream
+  log "removed /etc/camstream.json and /var/lib/camstream"
 elif [ -f /etc/camstream.json ]; then
-  log "kept /etc/camstream.json (remove it with --purge)"
+  log "kept /etc/camstream.json and /var/lib/camstream (remove them with --purge)"
 fi
 log "done"

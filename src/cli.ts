@@ -7,6 +7,7 @@ import { VERSION } from './version';
 
 const USAGE = `usage: camstream [serve] [--config PATH]
        camstream check-config [PATH]
+       camstream config show [--config PATH]  every key's effective value and where it came from (file, env, default, the state file of settings changed from the page)
        camstream example-config      print a documented config with every key
        camstream reload [--pid PID]  make the server re-read its config (SIGHUP) and wait for the outcome (the unit's ExecReload=)
        camstream hash-password       read a password (prompt, or first line of stdin), print its scrypt hash for auth.users
@@ -18,7 +19,7 @@ environment variables (CAMSTREAM_*) override the file. See config/camstream.exam
 `;
 
 interface Args {
-  command: 'serve' | 'check-config' | 'example-config' | 'hash-password' | 'reload' | 'list-cameras' | 'help' | 'version';
+  command: 'serve' | 'check-config' | 'config-show' | 'example-config' | 'hash-password' | 'reload' | 'list-cameras' | 'help' | 'version';
   configPath?: string;
   /** example-config --markdown: the README's config table instead of JSON. */
   markdown?: boolean;
@@ -30,6 +31,11 @@ export function parseArgs(argv: string[]): Args {
   if (argv[0] === 'list-cameras') return { command: 'list-cameras' };
   const args: Args = { command: 'serve' };
   const rest = [...argv];
+  if (argv[0] === 'config') {
+    if (argv[1] !== 'show') throw new UsageError(`config ${JSON.stringify(argv[1] ?? '')}: the config command has "show" only`);
+    args.command = 'config-show';
+    rest.splice(0, 2);
+  }
   let commandSeen = false;
   while (rest.length > 0) {
     const a = rest.shift()!;
@@ -101,6 +107,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const loaded = load(args.configPath);
+  if (args.command === 'config-show') {
+    const { configShow } = await import('./config/show');
+    return void process.stdout.write(configShow(loaded, process.env));
+  }
   if (args.command === 'check-config') {
     process.stdout.write(`${loaded.file ?? 'defaults (no config file)'}: OK\n`);
     if (Object.keys(loaded.config.cameras).length > 0) {

@@ -37,6 +37,13 @@ export const ERROR_CODES = [
   'CAMSTREAM_ERR_QR_BUSY',
   'CAMSTREAM_ERR_QR_UNAVAILABLE',
   'CAMSTREAM_ERR_INTERNAL',
+  // camera settings from the page (src/http/routes/settings.ts)
+  'CAMSTREAM_ERR_NOT_ADMIN',
+  'CAMSTREAM_ERR_SETTINGS_READ_ONLY',
+  'CAMSTREAM_ERR_CROSS_ORIGIN',
+  'CAMSTREAM_ERR_NO_SETTINGS',
+  'CAMSTREAM_ERR_BAD_SETTING',
+  'CAMSTREAM_ERR_SETTING_REFUSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -18,6 +18,8 @@ import { CamstreamMetrics } from './metrics/metrics';
 import { applyReload, type ReloadOutcome, type ReloadState } from './reload/apply';
 import type { Config } from './config/schema';
 import { monotonicNow } from './clock';
+import { SettingsStore } from './settings/store';
+import { CameraSettings } from './settings/camera-settings';
 import { BandwidthBudget } from './stream/bandwidth';
 
 export interface Camstream {
@@ -68,6 +70,11 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
     (entry) => new CameraPipeline({ entry, config, log, budget, env: opts.env, devDir: opts.devDir, source: entry.index === 0 ? opts.source : undefined }),
   );
 
+  // Camera settings from the page, kept in the state file (src/settings/): stored
+  // values that still fit each camera are taken before it starts. Never stops start-up.
+  const store = new SettingsStore(config.settings.stateDir, log.child({ module: 'settings' }));
+  const settings = pipelines.map((p) => new CameraSettings(p, store, opts.env ?? process.env, p.log.child({ module: 'settings' })));
+  await Promise.all(settings.map((s) => s.restore()));
   // The bandwidth budget (stream.maxMbps) over every camera's viewers; reads the running config, so a reload changes it in place.
   const bandwidth = new BandwidthBudget(pipelines, () => config.stream.maxMbps);
 
@@ -99,6 +106,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
       cameras: pipelines,
       status: { version: VERSION, startedAt, total, reload: () => reloadState, bandwidth },
       metrics: () => metrics,
+      settings,
     });
     server = await listen(app, config.server, log.child({ module: 'server' }));
   } catch (err) {

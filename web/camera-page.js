@@ -161,6 +161,10 @@ export function startCameraPage(name) {
     if (s.state === 'paused') s.reconnect();
   });
 
+  // The Settings sheet's module is fetched when first opened: not part of the first load.
+  const openSettings = $('settings-open');
+  openSettings.hidden = false;
+  openSettings.addEventListener('click', () => import('/assets/settings.js').then((m) => m.openSettings(base)), { once: true });
   $('status').hidden = false;
   if (s.mode === 'stream' && !asked && saved.get('fallback') === 'snapshot') {
     stills.enterStills('Showing stills: live video did not play in this browser before.');

@@ -6,6 +6,8 @@ import crypto from 'node:crypto';
 
 export interface TokenEntry {
   name: string;
+  /** May change camera settings (the admin scope). */
+  admin?: boolean;
   token?: string;
   tokenHash?: string;
 }
@@ -22,8 +24,9 @@ export function sha256(s: string): Buffer {
 export function tokenEntryProblem(e: unknown): string | null {
   if (!e || typeof e !== 'object' || Array.isArray(e)) return 'is not an object with "name" and "token" or "tokenHash"';
   const t = e as Record<string, unknown>;
-  const extra = Object.keys(t).filter((k) => k !== 'name' && k !== 'token' && k !== 'tokenHash');
-  if (extra.length > 0) return `has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')} (expected "name" and "token" or "tokenHash")`;
+  const extra = Object.keys(t).filter((k) => k !== 'name' && k !== 'token' && k !== 'tokenHash' && k !== 'admin');
+  if (extra.length > 0) return `has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')} (expected "name" and "token" or "tokenHash", and optionally "admin")`;
+  if (t.admin !== undefined && typeof t.admin !== 'boolean') return `has "admin" ${typeof t.admin === 'string' ? JSON.stringify(t.admin) + ' (string)' : String(t.admin) + ` (${typeof t.admin})`}: expected true or false (true = this token may change camera settings)`;
   if (typeof t.name !== 'string' || t.name.trim() === '') return 'has no "name" (a label for logs, e.g. "octoprint")';
   if ((t.token === undefined) === (t.tokenHash === undefined)) return 'needs exactly one of "token" and "tokenHash"';
   if (t.token !== undefined && (typeof t.token !== 'string' || t.token.length < MIN_TOKEN_LENGTH)) {

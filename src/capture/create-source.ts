@@ -17,6 +17,8 @@ export interface CreateSourceOptions {
   env: NodeJS.ProcessEnv;
   /** For source=auto: where /dev/video* are looked for. */
   devDir?: string;
+  /** For source=libcamera: further rpicam-vid options (settings from the page, src/settings/). */
+  libcameraArgs?: readonly string[];
 }
 
 export function createSource(config: Readonly<Config>, log: Logger, opts: CreateSourceOptions): FrameSource {
@@ -30,7 +32,7 @@ export function createSource(config: Readonly<Config>, log: Logger, opts: Create
       // A V4L2 camera may offer MJPEG to pass through; pipelines and files are decoded.
       return classifyDevice(cam.device).kind === 'v4l2' ? new UsbCameraSource(cam, log, opts.env) : new OpenCvSource(cam, log);
     case 'libcamera':
-      return new LibcameraSource(cam, log, opts.env);
+      return new LibcameraSource(cam, log, opts.env, opts.libcameraArgs);
     case 'raspistill':
       return new RaspistillSource(cam, log, opts.env);
     case 'http':

@@ -15,13 +15,15 @@ type CameraConfig = Config['camera'];
 export const LIBCAMERA_PROGRAMS = ['rpicam-vid', 'libcamera-vid'] as const;
 
 /** rpicam-vid's --rotation takes only 0 and 180 (the ISP cannot transpose): 90/270 are left to camstream. */
-export function libcameraArgs(cam: Pick<CameraConfig, 'width' | 'height' | 'fps' | 'quality' | 'rotation' | 'hflip' | 'vflip'> & Partial<Pick<CameraConfig, 'index'>>): string[] {
+export function libcameraArgs(cam: Pick<CameraConfig, 'width' | 'height' | 'fps' | 'quality' | 'rotation' | 'hflip' | 'vflip'> & Partial<Pick<CameraConfig, 'index'>>, extra: readonly string[] = []): string[] {
   const args = ['-t', '0', '-n', '--codec', 'mjpeg', '--width', String(cam.width), '--height', String(cam.height), '--framerate', String(cam.fps), '-q', String(cam.quality), '--flush'];
   if (cam.rotation === 180) args.push('--rotation', '180');
   if (cam.hflip) args.push('--hflip');
   if (cam.vflip) args.push('--vflip');
   // Camera 0 is rpicam-vid's default: the argument is only given for another camera.
   if (cam.index) args.push('--camera', String(cam.index));
+  // Settings from the page (--lens-position 2, --awb daylight, …: src/settings/libcamera-controls.ts).
+  args.push(...extra);
   args.push('-o', '-');
   return args;
 }
@@ -35,6 +37,7 @@ export class LibcameraSource implements FrameSource {
     private readonly cam: CameraConfig,
     private readonly log: Logger,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly extraArgs: readonly string[] = [],
   ) {}
 
   describe(): string {
@@ -46,7 +49,7 @@ export class LibcameraSource implements FrameSource {
   async start(sink: FrameSink): Promise<void> {
     this.child ??= new ChildMjpeg({
       programs: LIBCAMERA_PROGRAMS,
-      args: libcameraArgs(this.cam),
+      args: libcameraArgs(this.cam, this.extraArgs),
       env: this.env,
       log: this.log,
       installHint: 'install rpicam-apps (apt install rpicam-apps) and enable the camera, or choose another camera.source',

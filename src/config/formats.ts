@@ -1,5 +1,6 @@
 // Convict formats that say what they expect. Each throws a message of the form
 // "expected …", and load.ts adds the key, the file and what it got.
+import { describeValue } from '../errors';
 import convict from 'convict';
 import { parseHash } from '../auth/scrypt';
 import { tokenEntryProblem } from '../auth/tokens';
@@ -151,8 +152,9 @@ export const userList = register(
     const p = listProblem(v, 'users', (e) => {
       if (!e || typeof e !== 'object' || Array.isArray(e)) return 'is not an object with "name" and "passwordHash"';
       const u = e as Record<string, unknown>;
-      const extra = Object.keys(u).filter((k) => k !== 'name' && k !== 'passwordHash');
-      if (extra.length > 0) return `has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')} (expected "name" and "passwordHash"; never put a plain password here)`;
+      const extra = Object.keys(u).filter((k) => k !== 'name' && k !== 'passwordHash' && k !== 'admin');
+      if (extra.length > 0) return `has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')} (expected "name", "passwordHash" and optionally "admin"; never put a plain password here)`;
+      if (u.admin !== undefined && typeof u.admin !== 'boolean') return `has "admin" ${describeValue(u.admin)}: expected true or false`;
       if (typeof u.name !== 'string' || u.name === '' || u.name.includes(':') || /[\0-\x1f]/.test(u.name)) return 'has no usable "name" (expected a non-empty string without ":" or control characters)';
       try {
         parseHash(u.passwordHash);

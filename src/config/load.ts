@@ -32,6 +32,7 @@ export interface Loaded {
 interface Leaf {
   env?: string;
   format: unknown;
+  sensitive?: boolean;
 }
 
 function leaves(node: Record<string, unknown>, prefix = '', out = new Map<string, Leaf>()): Map<string, Leaf> {
@@ -55,8 +56,8 @@ function readJson(file: string): unknown {
   }
 }
 
-/** Where a key's value came from, for the error line. */
-function origin(key: string, file: string | null, fileData: unknown, env: NodeJS.ProcessEnv): string {
+/** Where a key's value came from, for the error line (and `camstream config show`). */
+export function origin(key: string, file: string | null, fileData: unknown, env: NodeJS.ProcessEnv): string {
   const leaf = KEYS.get(key);
   if (leaf?.env && env[leaf.env] !== undefined) return `from env ${leaf.env}`;
   if (file && lookup(fileData, key).found) return `in ${file}`;

@@ -282,14 +282,14 @@ export const schema = {
   },
   auth: {
     users: {
-      doc: 'People who may log in with HTTP Basic (browsers and phones prompt for it): [{"name": "ana", "passwordHash": "scrypt$16384$8$1$…"}]; make the hash with `camstream hash-password`. No users and no tokens = access control off (anyone who can reach the port may watch). From env: a JSON array.',
+      doc: 'People who may log in with HTTP Basic (browsers and phones prompt for it): [{"name": "ana", "passwordHash": "scrypt$16384$8$1$…"}]; make the hash with `camstream hash-password`. Add "admin": true to let that user change camera settings from the page (PATCH /api/camera/settings). No users and no tokens = access control off (anyone who can reach the port may watch). From env: a JSON array.',
       format: userList,
       default: [],
       env: 'CAMSTREAM_AUTH_USERS',
       sensitive: true,
     },
     tokens: {
-      doc: 'Access tokens for tools that cannot do Basic auth (OctoPrint, NVRs, scripts): [{"name": "octoprint", "token": "…at least 16 characters…"}] or, to keep the secret out of the file, {"name": …, "tokenHash": "sha256$<hex of sha256(token)>"} (printf %s TOKEN | sha256sum). Sent as "Authorization: Bearer TOKEN", an "X-Camstream-Token: TOKEN" header, or ?token=TOKEN in the URL. From env: a JSON array.',
+      doc: 'Access tokens for tools that cannot do Basic auth (OctoPrint, NVRs, scripts): [{"name": "octoprint", "token": "…at least 16 characters…"}] or, to keep the secret out of the file, {"name": …, "tokenHash": "sha256$<hex of sha256(token)>"} (printf %s TOKEN | sha256sum). Sent as "Authorization: Bearer TOKEN", an "X-Camstream-Token: TOKEN" header, or ?token=TOKEN in the URL. "admin": true gives a token the admin scope (it may change camera settings). From env: a JSON array.',
       format: tokenList,
       default: [],
       env: 'CAMSTREAM_AUTH_TOKENS',
@@ -344,6 +344,20 @@ export const schema = {
         default: 900000,
         env: 'CAMSTREAM_AUTH_LOCKOUT_WINDOW_MS',
       },
+    },
+  },
+  settings: {
+    stateDir: {
+      doc: 'Folder of the state file (settings.json) that keeps camera settings changed from the page across restarts, layered over this config file at start. The systemd unit\'s StateDirectory=camstream makes /var/lib/camstream writable while /etc stays read-only to the service.',
+      format: nonEmptyText,
+      default: '/var/lib/camstream',
+      env: 'CAMSTREAM_SETTINGS_STATE_DIR',
+    },
+    anonymousEdit: {
+      doc: 'With access control off (no auth.users, no auth.tokens): true lets anyone who can reach the page change camera settings. false (default) = settings are read-only until an admin user or token exists. Ignored when access control is on (then only admins may).',
+      format: bool,
+      default: false,
+      env: 'CAMSTREAM_SETTINGS_ANONYMOUS_EDIT',
     },
   },
   log: {
@@ -413,13 +427,14 @@ export interface Config {
   metrics: { enabled: boolean };
   http: { frameAncestors: string[] };
   auth: {
-    users: { name: string; passwordHash: string }[];
-    tokens: { name: string; token?: string; tokenHash?: string }[];
+    users: { name: string; passwordHash: string; admin?: boolean }[];
+    tokens: { name: string; token?: string; tokenHash?: string; admin?: boolean }[];
     realm: string;
     healthzOpen: boolean;
     verifyCacheMs: number;
     lockout: { delayAfter: number; delayMs: number; maxFailures: number; durationMs: number; windowMs: number };
   };
+  settings: { stateDir: string; anonymousEdit: boolean };
   log: { level: (typeof LOG_LEVELS)[number] };
   uvThreadpoolSize: number;
 }

@@ -21,6 +21,8 @@ import { authMiddleware } from './auth';
 import { securityHeaders } from './security-headers';
 import { monotonicNow } from '../clock';
 import { refuse } from './refuse';
+import type { CameraSettings } from '../settings/camera-settings';
+import { settingsRoutes } from './routes/settings';
 
 /** What the HTTP layer is given by main.ts. It owns none of these; each route takes only its part. */
 export interface AppInputs {
@@ -33,6 +35,8 @@ export interface AppInputs {
   status: Pick<StatusInputs, 'version' | 'startedAt' | 'total' | 'reload' | 'bandwidth'>;
   /** Prometheus metrics for GET /metrics; undefined while metrics.enabled is false. */
   metrics: () => CamstreamMetrics | undefined;
+  /** Each camera's settings from the page (index order, as cameras); none = the settings routes answer 404. */
+  settings?: readonly CameraSettings[];
   /** Monotonic clock for uptime, lockouts and caches; default clock.ts. */
   now?: () => number;
 }
@@ -93,6 +97,21 @@ export function createApp(inputs: AppInputs): Koa {
     const cam = byName(ctx);
     if (cam) pageOf(ctx, cam, `/cam/${encodeURIComponent(cam.name)}`);
   });
+  // Camera settings (routes/settings.ts): camera 0 at /api/camera/…, each camera under /cam/NAME/.
+  const settings = settingsRoutes(inputs.config);
+  const settingsOf = (cam: CameraPipeline | undefined) => (cam ? inputs.settings?.[cam.index] : undefined);
+  for (const [method, paths, handler] of [
+    ['get', ['/api/camera/controls', '/cam/:name/api/camera/controls'], settings.get],
+    ['patch', ['/api/camera/settings', '/cam/:name/api/camera/settings'], settings.patch],
+    ['delete', ['/api/camera/settings', '/cam/:name/api/camera/settings'], settings.reset],
+  ] as const) {
+    router[method](paths as unknown as string[], async (ctx) => {
+      const cam = ctx.params.name === undefined ? first : byName(ctx);
+      const s = settingsOf(cam);
+      if (s) return handler(ctx, s);
+      if (cam) refuse(ctx, 404, 'CAMSTREAM_ERR_NOT_FOUND', 'camera settings are not served here');
+    });
+  }
   // The phone page's files (web/), held in memory: no URL reaches the file system.
   const asset = assetHandler();
   router.get(['/assets/:name', '/manifest.webmanifest', '/favicon.ico'], asset);

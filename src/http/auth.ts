@@ -83,6 +83,8 @@ export function authMiddleware(opts: AuthOptions): Koa.Middleware {
     windowMs: auth.lockout.windowMs,
     now: opts.now,
   });
+  const adminUsers = new Set(auth.users.filter((u) => u.admin === true).map((u) => u.name));
+  const adminTokens = new Set(auth.tokens.filter((t) => t.admin === true).map((t) => t.name));
   const challenges = [
     ...(auth.users.length > 0 ? [`Basic realm="${auth.realm}", charset="UTF-8"`] : []),
     ...(auth.tokens.length > 0 ? [`Bearer realm="${auth.realm}"`] : []),
@@ -111,7 +113,9 @@ export function authMiddleware(opts: AuthOptions): Koa.Middleware {
       failures.succeed(address);
       ctx.state.user = verdict.name;
       // Streams remember who opened them: a reload that removes this user or token ends them.
-      ctx.state.principal = { kind: cred.kind === 'basic' ? 'user' : 'token', name: verdict.name };
+      const kind = cred.kind === 'basic' ? 'user' : 'token';
+      // admin: may change camera settings (auth.users[].admin, auth.tokens[].admin).
+      ctx.state.principal = { kind, name: verdict.name, admin: (kind === 'user' ? adminUsers : adminTokens).has(verdict.name) };
       if (!verdict.cached) log.debug({ address, user: verdict.name, via: cred.via }, 'authenticated');
       return next();
     }

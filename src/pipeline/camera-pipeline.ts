@@ -21,6 +21,11 @@ import { variantsOf } from '../config/variants';
 import { monotonicNow } from '../clock';
 import { cameraState, type CameraState } from './camera-state';
 
+export interface CameraOverrides {
+  camera: Partial<Config['camera']>;
+  libcameraArgs: string[];
+}
+
 export interface PipelineOptions {
   entry: CameraEntry;
   /** The whole config, for the stream.* settings every camera shares. */
@@ -61,6 +66,9 @@ export class CameraPipeline {
   /** Frames the source delivered (before stream.dropSameFrames). */
   captured = 0;
   private entryNow: CameraEntry;
+  private configNow: Readonly<Config>;
+  /** Settings changed from the page (src/settings/): camera.* keys over the config file's, and further rpicam-vid options. */
+  private overrides: CameraOverrides = { camera: {}, libcameraArgs: [] };
   private readonly captureListeners = new Set<CaptureListener>();
   private readonly now: () => number;
 
@@ -69,6 +77,7 @@ export class CameraPipeline {
     this.name = entry.name;
     this.index = entry.index;
     this.entryNow = entry;
+    this.configNow = config;
     this.now = opts.now ?? monotonicNow;
     this.log = opts.log.child({ camera: entry.name });
     this.hub = new FrameHub({ dropSameFrames: config.stream.dropSameFrames, log: this.log.child({ module: 'hub' }), now: opts.now });
@@ -89,9 +98,24 @@ export class CameraPipeline {
     this.auto = new AutoVariants(this.viewers, this.variants?.names ?? [], opts.now);
   }
 
-  /** The camera's effective settings (config reloads replace them). */
+  /** The camera's effective settings: the config file's (a reload replaces them) with the page's settings over them. */
   get entry(): CameraEntry {
+    return { ...this.entryNow, camera: { ...this.entryNow.camera, ...this.overrides.camera } };
+  }
+
+  /** The camera's settings as the config file has them (what "reset" returns to). */
+  get configEntry(): CameraEntry {
     return this.entryNow;
+  }
+
+  /**
+   * Settings from the page. Before start() they are just taken; while running, the
+   * camera restarts with them (viewers stay connected) and this resolves with the gap, ms.
+   */
+  async setOverrides(o: CameraOverrides, why: string): Promise<number | null> {
+    this.overrides = { camera: { ...o.camera }, libcameraArgs: [...o.libcameraArgs] };
+    // Before start the supervisor just takes the new source (replace() starts nothing then).
+    return this.supervisor.replace(this.cameraOptions(this.entry, this.configNow), why);
   }
 
   /** Most frames per second a viewer of this camera gets (its stream.maxFps). */
@@ -139,15 +163,17 @@ export class CameraPipeline {
    * then the new picture). Resolves with the picture gap, ms, when restarted.
    */
   async reload(entry: CameraEntry, config: Readonly<Config>): Promise<{ restarted: boolean; gapMs: number | null }> {
-    const before = this.entryNow;
+    const before = this.entry;
     this.entryNow = entry;
+    this.configNow = config;
     this.pool.setLimits(poolLimits(entry, config));
     this.viewers.setStallTimeout(config.stream.stallTimeoutMs);
     this.viewers.setMaxFps(entry.limits.maxFps);
     this.hub.setDropSameFrames(config.stream.dropSameFrames);
-    const keys = Object.keys(entry.camera).filter((k) => JSON.stringify(entry.camera[k as keyof Config['camera']]) !== JSON.stringify(before.camera[k as keyof Config['camera']]));
+    const after = this.entry;
+    const keys = Object.keys(after.camera).filter((k) => JSON.stringify(after.camera[k as keyof Config['camera']]) !== JSON.stringify(before.camera[k as keyof Config['camera']]));
     if (keys.length === 0) return { restarted: false, gapMs: null };
-    const gapMs = await this.supervisor.replace(this.cameraOptions(entry, config), `camera restarting for new settings (${keys.map((k) => `camera.${k}`).join(', ')})`);
+    const gapMs = await this.supervisor.replace(this.cameraOptions(after, config), `camera restarting for new settings (${keys.map((k) => `camera.${k}`).join(', ')})`);
     return { restarted: true, gapMs };
   }
 
@@ -161,7 +187,7 @@ export class CameraPipeline {
 
   private cameraOptions(entry: CameraEntry, config: Readonly<Config>, given?: FrameSource): ReplaceOptions {
     const cam = entry.camera;
-    const raw = given ?? createSource({ ...config, camera: cam }, this.log.child({ module: 'camera' }), { env: this.opts.env ?? process.env, devDir: this.opts.devDir });
+    const raw = given ?? createSource({ ...config, camera: cam }, this.log.child({ module: 'camera' }), { env: this.opts.env ?? process.env, devDir: this.opts.devDir, libcameraArgs: this.overrides.libcameraArgs });
     return {
       source: this.counted(raw),
       minBackoffMs: cam.restartDelayMs,

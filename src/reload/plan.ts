@@ -2,7 +2,8 @@
 // just read, and which of them can be applied to the running process.
 //
 //   needs a new process: server.host, server.port, server.tls.* (the listening
-//     socket and its certificate) and uvThreadpoolSize (libuv sizes its pool once).
+//     socket and its certificate), uvThreadpoolSize (libuv sizes its pool once) and
+//     settings.stateDir (the state file is read once, at start).
 //     They keep their running value and are reported as waiting for a restart.
 //   camera.*, cameras.NAME.*: applied by restarting that camera only (its viewers
 //     stay connected; other cameras are not touched). A change to the `camera`
@@ -14,7 +15,7 @@
 import type { Config } from '../config/schema';
 import { camerasOf, type CameraEntry } from '../config/cameras';
 
-export const RESTART_KEYS = ['server.host', 'server.port', 'server.tls.cert', 'server.tls.key', 'uvThreadpoolSize'] as const;
+export const RESTART_KEYS = ['server.host', 'server.port', 'server.tls.cert', 'server.tls.key', 'uvThreadpoolSize', 'settings.stateDir'] as const;
 
 export interface ReloadPlan {
   /** Every leaf key whose value differs, e.g. "stream.maxFps". */

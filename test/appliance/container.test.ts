@@ -268,6 +268,35 @@ test('appliance: install.sh, the unit, restarts, watchdog, bad config, upgrade, 
     });
   });
 
+  await t.test('camera settings changed from the page survive systemctl restart (state file under StateDirectory=)', async () => {
+    await phase('settings kept across a restart', async () => {
+      // The stand-in rpicam-vid (a Pi camera; it records its arguments in STANDIN_STATE,
+      // here the service's own /run/camstream) on the service's PATH; the real ffmpeg
+      // behind it is the one install.sh installed.
+      await c.ok('cp -p /etc/camstream.json /root/camstream.json.before-settings && install -m 0755 /src/test/fixtures/standin/pi/rpicam-vid /usr/local/bin/rpicam-vid');
+      await c.ok('mkdir -p /etc/systemd/system/camstream.service.d && printf "[Service]\\nEnvironment=STANDIN_STATE=/run/camstream\\n" >/etc/systemd/system/camstream.service.d/test-standin.conf && systemctl daemon-reload');
+      const cfg = JSON.parse(await c.ok('cat /etc/camstream.json')) as Record<string, Record<string, unknown>>;
+      const withPi = { ...cfg, camera: { ...(cfg.camera ?? {}), source: 'libcamera', width: 320, height: 240, fps: 10 }, settings: { anonymousEdit: true } };
+      try {
+        await c.ok(`cat >/etc/camstream.json <<'EOF'\n${JSON.stringify(withPi, null, 1)}\nEOF\nsystemctl restart camstream`, { timeoutMs: 60000 });
+        await c.until('/healthz 200 from the stand-in Pi camera', 60000, healthy);
+        const r = await fetch(`${base}/api/camera/settings`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', 'X-Camstream-Request': '1' }, body: '{"lens-position": 2, "awb": "daylight"}' });
+        assert.equal(r.status, 200, await r.clone().text());
+        assert.equal((await c.ok('stat -c "%U %a" /var/lib/camstream/settings.json')).trim(), 'camstream 600', 'written by the service under its StateDirectory=');
+        await c.ok('systemctl restart camstream', { timeoutMs: 60000 });
+        await c.until('/healthz 200 after the restart', 60000, healthy);
+        const runs = (await c.ok('cat /run/camstream/rpicam-vid.args')).split('\n').filter((l) => l.endsWith('-o -'));
+        assert.match(runs[0], /--autofocus-mode manual --lens-position 2 --awb daylight -o -$/, 'the first rpicam-vid after the restart already has the settings');
+        const listed = (await (await fetch(`${base}/api/camera/controls`)).json()) as { controls: { name: string; value: unknown }[] };
+        assert.equal(listed.controls.find((x) => x.name === 'lens-position')?.value, 2);
+        assert.match(await journal(), /camera settings restored from the state file/);
+      } finally {
+        await c.ok('rm -f /usr/local/bin/rpicam-vid /etc/systemd/system/camstream.service.d/test-standin.conf /var/lib/camstream/settings.json && rmdir --ignore-fail-on-non-empty /etc/systemd/system/camstream.service.d && systemctl daemon-reload && cp -p /root/camstream.json.before-settings /etc/camstream.json && systemctl restart camstream', { timeoutMs: 60000 });
+        await c.until('/healthz 200 with the config restored', 30000, healthy);
+      }
+    });
+  });
+
   await t.test('re-running install.sh upgrades in place and keeps the edited config', async () => {
     await phase('install.sh again (upgrade, build cache reused)', async () => {
       // An edit a user would make: fewer slots.

@@ -103,6 +103,11 @@ test('the unit has what the appliance relies on', () => {
   has('User=camstream');
   has('SupplementaryGroups=video');
   has('ExecStart=/usr/bin/node /opt/camstream/dist/src/cli.js serve --config /etc/camstream.json');
+  // Settings from the page are written under the StateDirectory= (writable under ProtectSystem=strict).
+  has('StateDirectory=camstream');
+  has('ProtectSystem=strict');
+  assert.equal(schema.settings.stateDir.default, '/var/lib/camstream', 'settings.stateDir defaults to the StateDirectory=');
+  assert.doesNotMatch(text, /^ReadWritePaths=.*\/etc/m, '/etc stays read-only to the service');
   const wd = /^WatchdogSec=(\d+)$/m.exec(text);
   assert.ok(wd && Number(wd[1]) >= 10, 'WatchdogSec= set, with room for a slow Pi');
   const nofile = Number(/^LimitNOFILE=(\d+)$/m.exec(text)?.[1]);

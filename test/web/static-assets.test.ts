@@ -13,6 +13,9 @@ import { startServer } from '../helpers/camstream';
 
 const WEB = DEFAULT_WEB_DIR;
 const BUDGET = 50 * 1024;
+// All of web/: the first load (BUDGET, below) plus what is fetched only on demand — the
+// Settings sheet (web/settings.js, imported when the sheet is first opened).
+const WEB_DIR_BUDGET = 58 * 1024;
 
 /** One raw request, bytes exactly as given (no client-side URL normalisation). */
 function rawGet(port: number, target: string, timeoutMs = 5000): Promise<{ status: number; head: string; body: string }> {
@@ -44,7 +47,7 @@ test('web/ is small, self-contained and has no inline script or style', () => {
     assert.ok(files.includes(need), `web/${need} exists`);
   }
   const total = files.reduce((n, f) => n + fs.statSync(path.join(WEB, f)).size, 0);
-  assert.ok(total < BUDGET, `web/ is ${total} bytes, budget ${BUDGET}`);
+  assert.ok(total < WEB_DIR_BUDGET, `web/ is ${total} bytes, budget ${WEB_DIR_BUDGET}`);
   assert.equal(loadWebAssets(WEB).totalBytes, total);
 
   const html = fs.readFileSync(path.join(WEB, 'index.html'), 'utf8');
