@@ -7,6 +7,13 @@ import type { Frame } from '../hub/frame';
 import { Viewer, type Principal } from './viewer';
 import { monotonicNow } from '../clock';
 
+/**
+ * Up to this many viewers, each copies a frame into a buffer of its own, reused, rather
+ * than all sharing one new Buffer per frame (viewer.ts, wire.ts partInto): below it the
+ * copies cost less than the fresh Buffer's page faults and garbage (issue 14).
+ */
+export const FEW_VIEWERS = 4;
+
 export interface ViewersOptions {
   hub: FrameHub;
   log: Logger;
@@ -79,6 +86,7 @@ export class Viewers {
       principal: who.principal,
       now: this.now,
       latest: () => this.opts.hub.latest,
+      fewViewers: this.fewViewers,
       onClose: (v, reason) => {
         this.viewers.delete(v);
         this.counters.disconnected++;
@@ -135,6 +143,8 @@ export class Viewers {
     if (this.stallTimer) clearInterval(this.stallTimer);
     this.stallTimer = null;
   }
+
+  private readonly fewViewers = (): boolean => this.viewers.size <= FEW_VIEWERS;
 
   private readonly fanOut = (frame: Frame): void => {
     for (const v of this.viewers) {
