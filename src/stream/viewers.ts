@@ -38,7 +38,6 @@ export class Viewers {
   start(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.opts.hub.subscribe(this.fanOut);
-    this.startStallTimer();
   }
 
   /** stream.stallTimeoutMs changed (config reload): applies to every viewer from now on. */
@@ -47,6 +46,7 @@ export class Viewers {
     this.opts.stallTimeoutMs = ms;
     if (this.stallTimer) {
       clearInterval(this.stallTimer);
+      this.stallTimer = null;
       this.startStallTimer();
     }
   }
@@ -70,7 +70,9 @@ export class Viewers {
 
   private startStallTimer(): void {
     // One timer for all viewers, not one per viewer. A stalled socket never completes its write,
-    // so it is found here even when no frames arrive.
+    // so it is found here even when no frames arrive. It runs only while someone watches: with
+    // nobody watching (a Pi's usual state) it would wake the process for nothing (issue 14).
+    if (this.stallTimer || this.viewers.size === 0) return;
     const every = Math.max(100, Math.min(1000, Math.floor(this.opts.stallTimeoutMs / 4)));
     this.stallTimer = setInterval(() => this.dropStalled(), every);
     this.stallTimer.unref();
@@ -89,6 +91,10 @@ export class Viewers {
       fewViewers: this.fewViewers,
       onClose: (v, reason) => {
         this.viewers.delete(v);
+        if (this.viewers.size === 0 && this.stallTimer) {
+          clearInterval(this.stallTimer);
+          this.stallTimer = null;
+        }
         this.counters.disconnected++;
         this.counters.framesSent += v.sent;
         this.counters.framesDropped += v.dropped;
@@ -102,6 +108,7 @@ export class Viewers {
       },
     });
     this.viewers.add(viewer);
+    this.startStallTimer();
     this.counters.connected++;
     this.opts.log.info({ viewer: viewer.id, address, maxFps: maxFps || null }, 'viewer joined');
     this.opts.onCountChange?.(this.viewers.size);
