@@ -7,7 +7,10 @@ import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Raspistill, type IRaspistillExecutor } from 'node-raspistill';
+// Types only at load: node-raspistill (and its file-type, image-type, cla-mapper) is
+// loaded when this source starts, so every other source never loads it (issue 14:
+// memory and start-up on small boards).
+import type { Raspistill, IRaspistillExecutor } from 'node-raspistill';
 import type { Config } from '../config/schema';
 import { CamstreamError } from '../errors';
 import type { Logger } from '../log';
@@ -105,6 +108,7 @@ export class RaspistillSource implements FrameSource {
     }
     this.dir = fs.mkdtempSync(path.join(stillsParent(this.env), 'camstream-stills-'));
     const c = this.cam;
+    const { Raspistill } = await import('node-raspistill');
     this.camera = new Raspistill(
       {
         outputDir: this.dir,

@@ -55,6 +55,8 @@ export class Supervisor {
   private restartTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
+  /** While live, instead of the ticker: one check when the stall timeout would run out. */
+  private stallCheck: NodeJS.Timeout | null = null;
   private launchedAt = 0;
   /** source.start() has not resolved yet (opening the device, auto-detecting). */
   private starting = false;
@@ -94,10 +96,7 @@ export class Supervisor {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    // One timer does the stall check and the NO SIGNAL pacing, whatever the frame rate.
-    const every = Math.max(50, Math.min(250, Math.floor(Math.min(this.stallMs, this.noSignalMs) / 4)));
-    this.ticker = setInterval(() => this.tick(), every);
-    this.ticker.unref();
+    this.pace();
     if (this.opts.idleTimeoutMs !== undefined && this.viewers === 0) this.armIdle();
     await this.launch();
   }
@@ -106,8 +105,8 @@ export class Supervisor {
     this.running = false;
     this.generation++;
     for (const t of [this.restartTimer, this.idleTimer]) if (t) clearTimeout(t);
-    if (this.ticker) clearInterval(this.ticker);
-    this.restartTimer = this.idleTimer = this.ticker = null;
+    this.pace();
+    this.restartTimer = this.idleTimer = null;
     await this.stopSource();
     this.status.nextRestartAt = null;
     this.setState('stopped', null);
@@ -322,6 +321,38 @@ export class Supervisor {
     }
   }
 
+  /**
+   * Keeps the right timer for the state. Starting or offline: a ticker (a few times a
+   * second, whatever the frame rate) does the start checks and the NO SIGNAL pacing.
+   * Live: only the stall check is due, and only when stallTimeoutMs would run out after
+   * the last frame: one wake-up per stall timeout instead of four a second, which a Pi
+   * with the camera on and nobody watching pays for (issue 14). Idle or stopped: none.
+   */
+  private pace(): void {
+    const state = this.running ? this.status.state : 'stopped';
+    if (state !== 'live' && this.stallCheck) {
+      clearTimeout(this.stallCheck);
+      this.stallCheck = null;
+    }
+    if ((state === 'live' || state === 'idle' || state === 'stopped') && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = null;
+    }
+    if (state === 'live' && !this.stallCheck) {
+      const wait = (this.lastFrameAt ?? this.now()) + this.stallMs - this.now();
+      this.stallCheck = setTimeout(() => {
+        this.stallCheck = null;
+        this.tick(); // stalled: fails the source (and the state change starts the ticker)
+        this.pace(); // else: check again when the newest frame's timeout runs out
+      }, Math.max(0, wait) + 1);
+      this.stallCheck.unref();
+    } else if ((state === 'starting' || state === 'offline') && !this.ticker) {
+      const every = Math.max(50, Math.min(250, Math.floor(Math.min(this.stallMs, this.noSignalMs) / 4)));
+      this.ticker = setInterval(() => this.tick(), every);
+      this.ticker.unref();
+    }
+  }
+
   private tick(): void {
     if (!this.running) return;
     const t = this.now();
@@ -376,5 +407,6 @@ export class Supervisor {
     this.status.state = state;
     this.status.reason = reason;
     this.status.since = this.now();
+    this.pace();
   }
 }

@@ -10,7 +10,7 @@
 // can sit half-written in the socket with no 'drain' ever coming.
 import type { Socket } from 'node:net';
 import type { Frame } from '../hub/frame';
-import { wireOf } from './wire';
+import { partInto, wireOf } from './wire';
 import { RateMeter } from '../hub/rate';
 import { monotonicNow } from '../clock';
 
@@ -31,6 +31,8 @@ export interface ViewerOptions {
   now?: () => number;
   /** The newest frame, sent when the frame in flight has left the socket. */
   latest: () => Frame | null;
+  /** True while so few viewers watch that each copying the frame into its own buffer is cheaper than one shared copy (issue 14). */
+  fewViewers?: () => boolean;
   onClose: (viewer: Viewer, reason: string) => void;
 }
 
@@ -66,6 +68,8 @@ export class Viewer {
   private wantsNewest = false;
   private closed = false;
   private readonly rate = new RateMeter(16);
+  /** This viewer's own part buffer (see partInto), reused while few viewers watch. */
+  private own: Buffer | null = null;
   private readonly socket: Socket;
   private readonly now: () => number;
 
@@ -136,13 +140,25 @@ export class Viewer {
     this.lastSeq = frame.seq;
     if (this.maxFps > 0 || this.budgetFps > 0) this.credit -= 1;
     this.sent++;
-    const wire = wireOf(frame);
+    // Sent only when the previous part has left for the kernel (offer's busy check),
+    // so our own buffer is free to be written over.
+    const wire = this.opts.fewViewers?.() ? this.ownPart(frame) : this.sharedPart(frame);
     this.bytes += wire.length;
     this.rate.mark(t);
-    // Same Buffer for every viewer: no copy, no per-viewer encode.
     this.pending++;
     this.socket.write(wire, this.onWritten);
     if (this.socket.writableLength > 0) this.busySince ??= t;
+  }
+
+  private sharedPart(frame: Frame): Buffer {
+    this.own = null; // many viewers now: our copy is not needed
+    return wireOf(frame);
+  }
+
+  private ownPart(frame: Frame): Buffer {
+    const { buf, length } = partInto(frame, this.own);
+    this.own = buf;
+    return buf.subarray(0, length);
   }
 
   /** A frame left the socket's buffer (or the socket failed: then 'close' follows). */

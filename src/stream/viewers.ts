@@ -8,6 +8,13 @@ import { Viewer, type Principal } from './viewer';
 import type { VariantEncoder } from './variants';
 import { monotonicNow } from '../clock';
 
+/**
+ * Up to this many viewers, each copies a frame into a buffer of its own, reused, rather
+ * than all sharing one new Buffer per frame (viewer.ts, wire.ts partInto): below it the
+ * copies cost less than the fresh Buffer's page faults and garbage (issue 14).
+ */
+export const FEW_VIEWERS = 4;
+
 export interface ViewersOptions {
   hub: FrameHub;
   log: Logger;
@@ -38,7 +45,6 @@ export class Viewers {
     if (this.unsubscribe) return;
     this.unsubscribe = this.opts.hub.subscribe(this.fanOut);
     this.unsubscribeVariants = this.opts.variants?.subscribe(this.fanOutVariant) ?? null;
-    this.startStallTimer();
   }
 
   /** stream.stallTimeoutMs changed (config reload): applies to every viewer from now on. */
@@ -47,6 +53,7 @@ export class Viewers {
     this.opts.stallTimeoutMs = ms;
     if (this.stallTimer) {
       clearInterval(this.stallTimer);
+      this.stallTimer = null;
       this.startStallTimer();
     }
   }
@@ -70,7 +77,9 @@ export class Viewers {
 
   private startStallTimer(): void {
     // One timer for all viewers, not one per viewer. A stalled socket never completes its write,
-    // so it is found here even when no frames arrive.
+    // so it is found here even when no frames arrive. It runs only while someone watches: with
+    // nobody watching (a Pi's usual state) it would wake the process for nothing (issue 14).
+    if (this.stallTimer || this.viewers.size === 0) return;
     const every = Math.max(100, Math.min(1000, Math.floor(this.opts.stallTimeoutMs / 4)));
     this.stallTimer = setInterval(() => this.dropStalled(), every);
     this.stallTimer.unref();
@@ -92,10 +101,15 @@ export class Viewers {
       principal: who.principal,
       now: this.now,
       latest: () => this.latestFor(viewer),
+      fewViewers: this.fewViewers,
       onClose: (v, reason) => {
         this.viewers.delete(v);
         this.holds.get(v)?.();
         this.holds.delete(v);
+        if (this.viewers.size === 0 && this.stallTimer) {
+          clearInterval(this.stallTimer);
+          this.stallTimer = null;
+        }
         this.counters.disconnected++;
         this.counters.framesSent += v.sent;
         this.counters.framesDropped += v.dropped;
@@ -110,6 +124,7 @@ export class Viewers {
     });
     viewer.auto = who.auto ?? false;
     this.viewers.add(viewer);
+    this.startStallTimer();
     this.counters.connected++;
     this.opts.log.info({ viewer: viewer.id, address, maxFps: maxFps || null, ...(who.variant || who.auto ? { variant: who.auto ? 'auto' : who.variant } : {}) }, 'viewer joined');
     this.opts.onCountChange?.(this.viewers.size);
@@ -174,6 +189,8 @@ export class Viewers {
     if (this.stallTimer) clearInterval(this.stallTimer);
     this.stallTimer = null;
   }
+
+  private readonly fewViewers = (): boolean => this.viewers.size <= FEW_VIEWERS;
 
   private readonly fanOut = (frame: Frame): void => this.offerTo(null, frame);
   private readonly fanOutVariant = (name: string, frame: Frame): void => this.offerTo(name, frame);

@@ -29,10 +29,13 @@ export const STREAM_HEADERS = {
   'X-Accel-Buffering': 'no',
 } as const;
 
+function partHead(frame: Frame): string {
+  return `Content-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.length}\r\nX-Timestamp: ${(frame.capturedAt / 1000).toFixed(6)}\r\n\r\n`;
+}
+
 function buildPart(frame: Frame): Encoded {
   const jpeg = frame.jpeg;
-  const ts = (frame.capturedAt / 1000).toFixed(6);
-  const head = Buffer.from(`Content-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\nX-Timestamp: ${ts}\r\n\r\n`, 'latin1');
+  const head = Buffer.from(partHead(frame), 'latin1');
   const bytes = Buffer.concat([head, jpeg, TAIL], head.length + jpeg.length + TAIL.length);
   return { bytes, jpeg: bytes.subarray(head.length, head.length + jpeg.length) };
 }
@@ -40,4 +43,26 @@ function buildPart(frame: Frame): Encoded {
 /** Part headers + JPEG + the next boundary: built on first use, then the same Buffer for every viewer. */
 export function wireOf(frame: Frame): Buffer {
   return frame.encoded(buildPart);
+}
+
+/**
+ * The same part, copied into `into` (a viewer's own buffer, reused from frame to frame)
+ * instead of into a new Buffer: `into` when it is big enough, else a new one with room
+ * to spare, to keep. The part is the returned buffer's first `length` bytes.
+ *
+ * Why (issue 14): with one to a few viewers, a fresh frame-sized Buffer per frame is
+ * most of what a frame costs. Its memory is new each time (the old ones are freed
+ * only at the next GC, seconds later), so every page of it is a page fault; a
+ * reused buffer is already mapped, and a copy of a frame into it costs microseconds.
+ * With many viewers one shared Buffer (wireOf) is cheaper than a copy each.
+ */
+export function partInto(frame: Frame, into: Buffer | null): { buf: Buffer; length: number } {
+  const head = partHead(frame);
+  const jpeg = frame.jpeg;
+  const length = head.length + jpeg.length + TAIL.length;
+  const buf = into && into.length >= length ? into : Buffer.allocUnsafeSlow(length + (length >> 2));
+  buf.write(head, 0, 'latin1');
+  jpeg.copy(buf, head.length);
+  TAIL.copy(buf, head.length + jpeg.length);
+  return { buf, length };
 }

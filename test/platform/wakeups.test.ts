@@ -28,7 +28,11 @@ test(`camera on (files at ${FPS} fps), no viewer, metrics on: the main thread wa
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, 5000));
   const perSecond = (wakeups(child.pid!) - w0) / ((performance.now() - t0) / 1000);
-  // FPS frames + the supervisor's 4 checks + the viewers' stall check + lag sampling ≈ 16.
-  assert.ok(perSecond < FPS + 15, `${perSecond.toFixed(1)} wake-ups a second at ${FPS} fps`);
+  t.diagnostic(`${perSecond.toFixed(1)} wake-ups a second at ${FPS} fps`);
+  // FPS frames + lag sampling (1/s) + the supervisor's stall check (1 per camera.stallTimeoutMs,
+  // 5 s) ≈ FPS + 1.2. Not woken by housekeeping that has nothing to do: the supervisor's
+  // ticker (4/s) runs only while the camera is not live, the viewers' stall check (1/s)
+  // only while someone watches. With both it was FPS + 6.
+  assert.ok(perSecond < FPS + 3, `${perSecond.toFixed(1)} wake-ups a second at ${FPS} fps`);
   assert.ok(perSecond >= FPS * 0.5, `${perSecond.toFixed(1)} wake-ups a second: fewer than the frames, so this counts the wrong thing`);
 });
