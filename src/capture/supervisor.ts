@@ -402,7 +402,9 @@ export class Supervisor {
   }
 
   private setState(state: SourceState, reason: string | null): void {
-    if (this.status.state !== state) this.opts.log.info({ state, reason }, 'camera state');
+    // A restart for a new reason (settings, a reload) while the camera was already starting
+    // is logged too: the operator reads why the camera restarted, not only that it did.
+    if (this.status.state !== state || (state === 'starting' && this.status.reason !== reason)) this.opts.log.info({ state, reason }, 'camera state');
     else if (this.status.reason === reason) return;
     this.status.state = state;
     this.status.reason = reason;
