@@ -14,6 +14,7 @@ export function makeJpegFolder(count: number, width: number, height: number, kin
   for (let i = 0; i < count; i++) {
     let mat = new o.Mat(height, width, o.CV_8UC3, [(i * 37) % 256, (i * 91) % 256, (i * 13) % 256]);
     if (kind === 'noise') {
+      mat.release();
       // A seeded xorshift fill: the same "random" frames every run.
       const data = Buffer.alloc(width * height * 3);
       let x = 0x9e3779b9 ^ (i + 1);
@@ -27,6 +28,12 @@ export function makeJpegFolder(count: number, width: number, height: number, kin
     }
     mat.putText(`frame ${i}`, new o.Point2(10, Math.min(height - 10, 40)), o.FONT_HERSHEY_SIMPLEX, 1, new o.Vec3(255, 255, 255), 2);
     fs.writeFileSync(path.join(dir, `frame-${String(i).padStart(4, '0')}.jpg`), o.imencode('.jpg', mat, [o.IMWRITE_JPEG_QUALITY, quality]));
+    // Freed now, not by a GC: a Mat still waiting for its weak callback when the test
+    // process ends can be finalised during V8's isolate teardown, where opencv4nodejs's
+    // allocator calls back into the dying isolate (SIGSEGV after every test passed: seen
+    // on wakeups.test.js, core: Mat::~Mat → AdjustAmountOfExternalAllocatedMemory in
+    // ~IsolateData). camstream itself ends with process.exit, which skips that teardown.
+    mat.release();
   }
   return dir;
 }
