@@ -37,6 +37,8 @@ if [ "$want_test" = 1 ]; then
   pkgs+=(faketime)
   # gstreamer1.0-plugins-base: videotestsrc/appsink for the OpenCV GStreamer source test
   pkgs+=(gstreamer1.0-plugins-base)
+  # strace: the settings state-file test checks the write, fsync, rename, fsync order
+  pkgs+=(strace)
 fi
 
 missing=()
