@@ -2,22 +2,13 @@
 // vertical_flip) set with v4l2-ctl from v4l-utils. When the camera can flip, its MJPEG
 // can still be passed through untouched; when it cannot (many webcams have no such
 // controls), OpenCV flips and re-encodes instead.
-import { execFile } from 'node:child_process';
-import { which } from './which';
+import { runTool } from './run-tool';
 import { v4l2Path } from './v4l2-mjpeg';
-
-function run(program: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ok: boolean; out: string }> {
-  return new Promise((resolve) => {
-    execFile(program, args, { env, timeout: 5000 }, (err, stdout, stderr) => resolve({ ok: !err, out: `${stdout}${stderr}` }));
-  });
-}
 
 /** Names of the device's controls ("brightness", "horizontal_flip", …); null if v4l2-ctl is missing or fails. */
 export async function listV4l2Controls(device: string, env: NodeJS.ProcessEnv): Promise<string[] | null> {
-  const ctl = which('v4l2-ctl', env.PATH);
-  if (!ctl) return null;
-  const r = await run(ctl, ['-d', v4l2Path(device), '--list-ctrls'], env);
-  if (!r.ok) return null;
+  const r = await runTool(['v4l2-ctl'], ['-d', v4l2Path(device), '--list-ctrls'], env, 5000);
+  if (!r?.ok) return null;
   return [...r.out.matchAll(/^\s*(\w+)\s+0x[0-9a-f]+\s+\(/gim)].map((m) => m[1]);
 }
 
@@ -28,7 +19,6 @@ export async function listV4l2Controls(device: string, env: NodeJS.ProcessEnv): 
 export async function flipInCamera(device: string, flips: { hflip: boolean; vflip: boolean }, env: NodeJS.ProcessEnv): Promise<boolean> {
   const controls = await listV4l2Controls(device, env);
   if (!controls || !controls.includes('horizontal_flip') || !controls.includes('vertical_flip')) return false;
-  const ctl = which('v4l2-ctl', env.PATH)!;
-  const r = await run(ctl, ['-d', v4l2Path(device), '-c', `horizontal_flip=${flips.hflip ? 1 : 0},vertical_flip=${flips.vflip ? 1 : 0}`], env);
-  return r.ok;
+  const r = await runTool(['v4l2-ctl'], ['-d', v4l2Path(device), '-c', `horizontal_flip=${flips.hflip ? 1 : 0},vertical_flip=${flips.vflip ? 1 : 0}`], env, 5000);
+  return r?.ok ?? false;
 }

@@ -9,7 +9,7 @@ import type { CameraPipeline } from '../pipeline/camera-pipeline';
 import { keepValid, type Control, type Values } from './controls';
 import { cameraOverrides, libcameraControls, libcameraExtraArgs } from './libcamera-controls';
 import { parseRpicamList, type ListedPiCamera } from './rpicam-list';
-import { runTool } from './run-tool';
+import { runTool } from '../capture/run-tool';
 import type { SettingsStore } from './store';
 import { probeUsb, setV4l2, usbControls } from './v4l2-settings';
 

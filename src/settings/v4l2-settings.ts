@@ -6,7 +6,7 @@ import { v4l2Path } from '../capture/v4l2-mjpeg';
 import type { Config } from '../config/schema';
 import type { Control, ControlGroup, Values } from './controls';
 import { formatControls } from './libcamera-controls';
-import { runTool } from './run-tool';
+import { runTool } from '../capture/run-tool';
 import { parseCtrlsMenus, parseFormatsExt, type V4l2Control } from './v4l2-list';
 
 // Flips are camera.hflip/vflip (usb-camera.ts sets these controls at each start).

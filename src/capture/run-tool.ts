@@ -1,7 +1,7 @@
 // Runs a camera tool (rpicam-vid --list-cameras, v4l2-ctl) found on the given PATH,
 // bounded in time, and hands back what it printed.
 import { execFile } from 'node:child_process';
-import { which, whichFirst } from '../capture/which';
+import { which, whichFirst } from './which';
 
 export interface ToolResult {
   ok: boolean;
