@@ -94,6 +94,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
   // The cameras start first: a camera program takes its time to come up (rpicam-vid ~1 s
   // on a Pi), and the HTTP layer's modules load meanwhile — on a Pi Zero that is much of
   // start-up. /healthz and /api/status still explain a camera that is slow to come up.
+  for (const p of pipelines) p.onViewerCount(() => bandwidth.viewersChanged());
   for (const p of pipelines) p.start();
   bandwidth.start();
   let server: RunningServer;

@@ -63,6 +63,8 @@ export class CameraPipeline {
   readonly variants: VariantEncoder | undefined;
   /** Moves ?variant=auto viewers between full size and the variants. */
   readonly auto: AutoVariants;
+  /** Told when this camera's viewer count changes (the bandwidth budget ticks only while someone watches). */
+  private readonly countListeners = new Set<(count: number) => void>();
   /** Frames the source delivered (before stream.dropSameFrames). */
   captured = 0;
   private entryNow: CameraEntry;
@@ -92,7 +94,11 @@ export class CameraPipeline {
       stallTimeoutMs: config.stream.stallTimeoutMs,
       now: opts.now,
       // camera.idle=stop: the supervisor stops the camera when nobody watches.
-      onCountChange: (n) => supervisor.viewersChanged(n),
+      onCountChange: (n) => {
+        supervisor.viewersChanged(n);
+        this.auto.viewersChanged(n);
+        for (const fn of this.countListeners) fn(n);
+      },
     });
     this.pool = new ClientPool(poolLimits(entry, config), opts.budget);
     this.auto = new AutoVariants(this.viewers, this.variants?.names ?? [], opts.now);
@@ -132,6 +138,12 @@ export class CameraPipeline {
   onCapture(fn: CaptureListener): () => void {
     this.captureListeners.add(fn);
     return () => this.captureListeners.delete(fn);
+  }
+
+  /** Call `fn` with the new count whenever a viewer joins or leaves; returns the unsubscribe. */
+  onViewerCount(fn: (count: number) => void): () => void {
+    this.countListeners.add(fn);
+    return () => this.countListeners.delete(fn);
   }
 
   /** Viewers may join from now on; the camera starts (in the background). */

@@ -54,6 +54,7 @@ interface AutoState {
 export class AutoVariants {
   private readonly states = new WeakMap<Viewer, AutoState>();
   private timer: NodeJS.Timeout | null = null;
+  private running = false;
   private readonly now: () => number;
 
   /** `ladder`: the variant names, largest first (full size comes before them). */
@@ -66,13 +67,32 @@ export class AutoVariants {
   }
 
   start(): void {
-    if (this.timer || this.ladder.length === 0) return;
+    this.running = true;
+    this.arm();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.disarm();
+  }
+
+  /**
+   * The viewer count changed. The rule ticks only while someone watches: a camera nobody
+   * watches is not woken once a second for nothing (issue 14).
+   */
+  viewersChanged(count: number): void {
+    if (count > 0) this.arm();
+    else this.disarm();
+  }
+
+  private arm(): void {
+    if (!this.running || this.timer || this.ladder.length === 0 || this.viewers.list().length === 0) return;
     // One timer for every auto viewer of the camera.
     this.timer = setInterval(() => this.tick(), AUTO_RULE.tickMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  private disarm(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

@@ -58,6 +58,7 @@ const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 export class BandwidthBudget {
   private readonly samples = new WeakMap<Viewer, Sample[]>();
   private timer: NodeJS.Timeout | null = null;
+  private running = false;
   private readonly now: () => number;
   private lastUsed: ViewerUse[] = [];
 
@@ -71,12 +72,32 @@ export class BandwidthBudget {
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.tick(), TICK_MS);
-    this.timer.unref();
+    this.running = true;
+    this.viewersChanged();
   }
 
   stop(): void {
+    this.running = false;
+    this.disarm();
+  }
+
+  /**
+   * A camera's viewer count changed. The budget ticks only while someone watches any
+   * camera: with nobody watching there is nothing to measure or share, and an idle Pi is
+   * not woken once a second for it (issue 14).
+   */
+  viewersChanged(): void {
+    const watched = this.cameras.some((c) => c.viewers.list().length > 0);
+    if (!watched) {
+      this.disarm();
+      this.lastUsed = [];
+    } else if (this.running && !this.timer) {
+      this.timer = setInterval(() => this.tick(), TICK_MS);
+      this.timer.unref();
+    }
+  }
+
+  private disarm(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }
