@@ -14,7 +14,7 @@ import { VERSION } from './version';
 import type { Notifier } from './platform/sd-notify';
 import { startHeartbeat } from './platform/service-heartbeat';
 import { checkFdLimit } from './platform/fd-limit';
-import { CamstreamMetrics } from './metrics/metrics';
+import { LazyMetrics } from './metrics/lazy';
 import { applyReload, type ReloadOutcome, type ReloadState } from './reload/apply';
 import type { Config } from './config/schema';
 import { monotonicNow } from './clock';
@@ -80,10 +80,11 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
 
   // 2. Metrics read the pipelines' counters at scrape time. One instance, made when
   // first enabled (at start or by a reload), served while enabled.
-  let made: CamstreamMetrics | undefined;
-  let metrics: CamstreamMetrics | undefined;
+  // Its registry (and prom-client) is built at the first scrape: lazy.ts.
+  const lazyMetrics = new LazyMetrics({ cameras: pipelines, version: VERSION, bandwidth });
+  let metrics: LazyMetrics | undefined;
   const setMetrics = (c: Readonly<Config>): void => {
-    metrics = c.metrics.enabled ? (made ??= new CamstreamMetrics({ cameras: pipelines, version: VERSION, bandwidth }, { processMetrics: true })) : undefined;
+    metrics = c.metrics.enabled ? lazyMetrics : undefined;
   };
   setMetrics(config);
 
@@ -106,7 +107,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
       config: () => config,
       cameras: pipelines,
       status: { version: VERSION, startedAt, total, reload: () => reloadState, bandwidth },
-      metrics: () => metrics,
+      metrics: () => metrics?.get(),
       settings,
     });
     server = await listen(app, config.server, log.child({ module: 'server' }));

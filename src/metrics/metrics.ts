@@ -2,20 +2,23 @@
 // prom-client's global one), so several instances — tests, or a relay and its
 // camera in one process — never share or clash over series.
 //
-// Nearly everything is read at scrape time from counters the hub, pool, viewers and
+// Everything is read at scrape time from counters the hub, pool, viewers and
 // supervisor keep anyway (collect() callbacks): a scrape costs a few additions, and
-// the per-frame path pays nothing for metrics. The one exception is per frame, not
-// per viewer: the encode-time histogram, fed by the pipeline's capture listener.
+// the per-frame path pays nothing for metrics. The encode-time histogram reads the
+// pipeline's EncodeTimes (encode-times.ts). Nothing here is loaded before the first
+// scrape (lazy.ts), so this module may observe nothing itself.
 // Per-camera series carry a camera="NAME" label (camera "default" with one camera).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { SourceState } from '../capture/status';
 import type { CameraPipeline } from '../pipeline/camera-pipeline';
 import type { CameraStateName } from '../pipeline/camera-state';
 import type { BandwidthBudget } from '../stream/bandwidth';
 import { registerVariantMetrics } from './variant-metrics';
+import type { EncodeTimes } from './encode-times';
+import { LAG_SAMPLE_MS, type LagStats, type LoopLag } from './loop-lag';
 
 /** What metrics read of a camera, at scrape time. */
-export type MetricsCamera = Pick<CameraPipeline, 'name' | 'hub' | 'pool' | 'viewers' | 'supervisor' | 'captured' | 'state' | 'onCapture'> & Partial<Pick<CameraPipeline, 'variants'>>;
+export type MetricsCamera = Pick<CameraPipeline, 'name' | 'hub' | 'pool' | 'viewers' | 'supervisor' | 'captured' | 'state' | 'encodeTimes'> & Partial<Pick<CameraPipeline, 'variants'>>;
 
 export interface MetricsInputs {
   /** Every camera; per-camera series carry a camera="NAME" label. */
@@ -28,20 +31,19 @@ export interface MetricsInputs {
 export interface MetricsOptions {
   /** process_* and nodejs_* metrics (CPU, memory, fds, event-loop lag, GC). */
   processMetrics: boolean;
+  /** Event-loop delay sampled since start (loop-lag.ts); without it, prom-client's own, which starts with the registry. */
+  loopLag?: LoopLag;
 }
 
 const STATES: SourceState[] = ['starting', 'live', 'offline', 'idle', 'stopped'];
 const CAMERA_STATES: CameraStateName[] = ['live', 'starting', 'no-signal', 'idle'];
 
-/** How often event-loop lag is sampled for nodejs_eventloop_lag_*, ms. */
-export const LAG_SAMPLE_MS = 1000;
 
-/** Upper bounds in seconds: a Pi 4 encodes 640x480 in ~5–15 ms, a Pi Zero 1080p in ~100+ ms. */
-export const ENCODE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64];
 
 export class CamstreamMetrics {
   readonly registry = new Registry();
-  private readonly encodeSeconds: Histogram<string>;
+  /** The event-loop figures of the scrape in progress (text()). */
+  private lag: LagStats | null = null;
 
   constructor(inputs: MetricsInputs, opts: MetricsOptions) {
     const cams = inputs.cameras;
@@ -96,23 +98,8 @@ export class CamstreamMetrics {
     );
     mirror('camstream_stream_bytes_sent_total', 'Bytes of MJPEG parts written to streaming viewers (headers of each part included).', (c) => c.viewers.totals().bytes);
     gauge('camstream_capture_fps', 'Live frames per second from the camera over the last ~32 frames; 0 when frames stop.', (c) => c.hub.fps());
-    this.encodeSeconds = new Histogram({
-      name: 'camstream_encode_seconds',
-      help: 'Time to JPEG-encode one frame, seconds (sources that encode: opencv with raw formats, testpattern).',
-      buckets: ENCODE_BUCKETS,
-      labelNames,
-      registers,
-    });
-    for (const c of cams) {
-      // Per frame, not per viewer; the pipeline tells whoever listens.
-      // Zeroed, so a camera that never encodes (passthrough) shows a count of 0.
-      const labels = L(c);
-      if (multi) this.encodeSeconds.zero(labels);
-      const h = this.encodeSeconds;
-      c.onCapture((info) => {
-        if (info?.encodeMs !== undefined) h.observe(labels, info.encodeMs / 1000);
-      });
-    }
+    // Zeroed buckets for a camera that never encodes (passthrough): a count of 0.
+    this.registry.registerMetric(encodeHistogram(cams, L));
 
     registerVariantMetrics(this.registry, cams, inputs.bandwidth);
     gauge('camstream_viewers_active', 'Viewers streaming now (each holds a slot).', (c) => c.viewers.size);
@@ -163,15 +150,20 @@ export class CamstreamMetrics {
     // Once a second still shows a blocked loop.
     if (opts.processMetrics) {
       collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
-      lagWithoutInterval(this.registry);
+      const own = opts.loopLag;
+      if (own) lagFrom(this.registry, (stat) => this.lag?.[stat]);
+      else lagWithoutInterval(this.registry);
     }
+    this.loopLag = opts.loopLag;
   }
+  private readonly loopLag: LoopLag | undefined;
 
   get contentType(): string {
     return this.registry.contentType;
   }
 
   text(): Promise<string> {
+    this.lag = this.loopLag?.take() ?? null;
     return this.registry.metrics();
   }
 }
@@ -192,4 +184,43 @@ function lagWithoutInterval(registry: Registry): void {
     // prom-client calls set(labels, value) once per scrape; nothing else sets these.
     (gauge as unknown as { set: (labels: object, value: number) => void }).set = (labels, value) => set(labels, Math.max(0, value - interval));
   }
+}
+
+/**
+ * nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds from our own
+ * since-start sampler instead of prom-client's histogram (which starts with the
+ * registry, at the first scrape). prom-client still calls each gauge's set() once per
+ * scrape; the value it passes is replaced.
+ */
+function lagFrom(registry: Registry, read: (stat: keyof LagStats) => number | undefined): void {
+  for (const stat of ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const) {
+    const gauge = registry.getSingleMetric(`nodejs_eventloop_lag_${stat}_seconds`) as Gauge | undefined;
+    if (!gauge) continue;
+    const set = gauge.set.bind(gauge) as (labels: object, value: number) => void;
+    (gauge as unknown as { set: (labels: object, value: number) => void }).set = (labels, value) => set(labels, read(stat) ?? value);
+  }
+}
+
+/**
+ * camstream_encode_seconds, from each pipeline's EncodeTimes: a histogram in the shape
+ * prom-client's registry formats (what its own Histogram.get() returns), read at scrape.
+ */
+function encodeHistogram(cams: readonly MetricsCamera[], L: (c: MetricsCamera, more?: Record<string, string>) => Record<string, string>): Metric {
+  const name = 'camstream_encode_seconds';
+  const help = 'Time to JPEG-encode one frame, seconds (sources that encode: opencv with raw formats, testpattern).';
+  const get = () => ({
+    name,
+    help,
+    type: 'histogram' as const,
+    aggregator: 'sum' as const,
+    values: cams.flatMap((c) => {
+      const t: EncodeTimes = c.encodeTimes;
+      return [
+        ...t.cumulative().map((b) => ({ metricName: `${name}_bucket`, labels: L(c, { le: b.le }), value: b.count })),
+        { metricName: `${name}_sum`, labels: L(c), value: t.sum },
+        { metricName: `${name}_count`, labels: L(c), value: t.count },
+      ];
+    }),
+  });
+  return { name, help, get, reset() {}, labels() { return this; }, remove() {} } as unknown as Metric;
 }

@@ -5,6 +5,7 @@
 // budget (stream.maxClientsTotal), handed in.
 //
 // Built in one direction: hub → supervisor → viewers (told of the supervisor) → pool.
+import { EncodeTimes } from '../metrics/encode-times';
 import type { Config } from '../config/schema';
 import type { CameraEntry } from '../config/cameras';
 import type { Logger } from '../log';
@@ -67,6 +68,8 @@ export class CameraPipeline {
   private readonly countListeners = new Set<(count: number) => void>();
   /** Frames the source delivered (before stream.dropSameFrames). */
   captured = 0;
+  /** How long the source took to encode its frames, since start (sources that encode; /metrics). */
+  readonly encodeTimes = new EncodeTimes();
   private entryNow: CameraEntry;
   private configNow: Readonly<Config>;
   /** Settings changed from the page (src/settings/): camera.* keys over the config file's, and further rpicam-vid options. */
@@ -220,6 +223,7 @@ export class CameraPipeline {
       source.start({
         frame: (jpeg: Buffer, info?: FrameInfo) => {
           this.captured++;
+          if (info?.encodeMs !== undefined) this.encodeTimes.observe(info.encodeMs / 1000);
           for (const fn of this.captureListeners) fn(info);
           sink.frame(jpeg, info);
         },

@@ -8,7 +8,6 @@ import type { Principal } from '../stream/viewer';
 import type { CameraPipeline } from '../pipeline/camera-pipeline';
 import { budgetLimitsOf } from '../config/cameras';
 import type { StreamBudget } from '../stream/client-pool';
-import type { CamstreamMetrics } from '../metrics/metrics';
 import { planReload } from './plan';
 
 export interface ReloadState {
