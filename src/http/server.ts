@@ -1,7 +1,7 @@
 // Listens, bounds sockets (not only streams), and closes everything on shutdown.
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type Koa from 'koa';
 import type { Config } from '../config/schema';
@@ -65,7 +65,9 @@ export async function listen(app: Koa, config: Readonly<Config>['server'], log: 
   const tls = readTls(config.tls);
   const server = tls
     ? // A TLS handshake that never finishes must not hold a socket either.
-      https.createServer({ ...options, ...tls, handshakeTimeout: Math.min(config.headersTimeoutMs, 10000) }, app.callback())
+      // node:https (and tls) only when TLS is on: ~2 MB resident a plain-HTTP Pi does not need (issue 14).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('node:https') as typeof https).createServer({ ...options, ...tls, handshakeTimeout: Math.min(config.headersTimeoutMs, 10000) }, app.callback())
     : http.createServer(options, app.callback());
   // Before anything else sees a connection: one address cannot take every place.
   const cap = capConnectionsPerAddress(server, config.maxConnectionsPerIp, log);
