@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeFrames, runLoad, waitForLine } from './measure';
+import { NODE_FLAGS, SERVICE_ENV } from '../src/platform/node-flags';
+
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -24,7 +26,7 @@ async function scenario(viewers: number, dir: string) {
       log: { level: 'warn' },
     }),
   );
-  const server = spawn('taskset', ['-c', '0', process.execPath, CLI, 'serve', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CAMSTREAM_LOG_LEVEL: 'info' } });
+  const server = spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, CLI, 'serve', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...SERVICE_ENV, CAMSTREAM_LOG_LEVEL: 'info' } });
   try {
     const port = Number((await waitForLine(server, /"port":(\d+)[^\n]*"msg":"listening"/, 20000))[1]);
     await new Promise((r) => setTimeout(r, 500));

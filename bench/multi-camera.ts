@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeFrames, runLoad, waitForLine, type LoadResult } from './measure';
+import { NODE_FLAGS, SERVICE_ENV } from '../src/platform/node-flags';
+
 
 const ROOT = path.join(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -35,7 +37,7 @@ async function run(s: Scenario, dirs: string[], work: string): Promise<LoadResul
       log: { level: 'warn' },
     }),
   );
-  const server = spawn('taskset', ['-c', '0', process.execPath, CLI, 'serve', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CAMSTREAM_LOG_LEVEL: 'info' } });
+  const server = spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, CLI, 'serve', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...SERVICE_ENV, CAMSTREAM_LOG_LEVEL: 'info' } });
   try {
     const port = Number((await waitForLine(server, /"port":(\d+)[^\n]*"msg":"listening"/, 20000))[1]);
     await new Promise((r) => setTimeout(r, 500));

@@ -1,21 +1,31 @@
 // Small-board bench (issue 14): what a Pi owner pays at the loads a Pi really has.
-// For 640x480 at 15 fps (BENCH_FPS), three servers one after the other in one run:
+// For 640x480 at 15 fps (BENCH_FPS), three servers in one run:
 //   camstream libcamera   the rpicam-vid stand-in (test/fixtures/standin/pi: real MJPEG
 //                         from ffmpeg) through the pipe and the JPEG splitter
 //   camstream files       a folder of ~25 KB camera-like JPEGs
 //   mjpg-streamer files   the same folder: input_file.so -e -d 1/fps, output_http.so
-// For each: start-up time to the first live frame at a viewer (median of 3 starts),
-// then resident memory and CPU at 0, 1, 3 and 20 viewers. The server runs on CPU 0;
-// the load generator (and the stand-in camera's ffmpeg) on CPU 1. CPU is the time on
-// CPU of all the server's threads (scheduler accounting, ns resolution), so an idle
-// server's few ms a second are resolved and mjpg-streamer's per-client threads count.
+// camstream runs with the Node.js flags and environment its systemd unit gives it
+// (platform/node-flags.ts).
+// First, for each: start-up time to the first live frame at a viewer (median of 3 starts).
+// The last start of each is kept running, and all of them then run side by side for the
+// rest: a warm-up with 3 viewers each (BENCH_WARM_MS: a Pi streams for months, so what
+// counts is the cost once V8 has compiled the per-frame path, not its first minute),
+// then for 0, 1, 3 and 20 viewers BENCH_ROUNDS rounds in which each server in turn is
+// measured. Taking the servers in turn, round after round, spreads the machine's drifts
+// (other work, frequency, a GC) over all of them instead of onto whichever ran last;
+// each figure is the median of its rounds, with the range beside it.
+// The servers run on CPU 0; the load generator (and the stand-in camera's ffmpeg) on
+// CPU 1. CPU is the time on CPU of all the server's threads (scheduler accounting, ns
+// resolution), so an idle server's few ms a second are resolved and mjpg-streamer's
+// per-client threads count.
 //   npm run build && MJPG_STREAMER=/path/to/mjpg_streamer node dist/bench/small-board.js
 // MJPG_STREAMER is the mjpg_streamer binary of a cmake build of jacksonliam/mjpg-streamer
 // (-DPLUGIN_INPUT_OPENCV=OFF); its plugins are looked for next to it (the build tree's
 // plugins/NAME/NAME.so, or NAME.so) or in MJPG_STREAMER_PLUGINS. Without it, that row
-// says so and the rest runs. BENCH_FPS, BENCH_VIEWERS (0,1,3,20), BENCH_MEASURE_MS (10000),
-// BENCH_ONLY (a part of the server names, e.g. "files") and CAMSTREAM_CLI (another
-// build's dist/src/cli.js) change what is run.
+// says so and the rest runs. BENCH_FPS, BENCH_VIEWERS (0,1,3,20), BENCH_MEASURE_MS
+// (10000), BENCH_ROUNDS (3), BENCH_WARM_MS (90000), BENCH_ONLY (a part of the server
+// names, e.g. "files") and CAMSTREAM_CLI (another build's dist/src/cli.js) change what
+// is run.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -23,6 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isNoSignal } from '../src/capture/no-signal';
 import { freePort, makeFrames, memKb, runLoad, schedCpuUs } from './measure';
+import { NODE_FLAGS, SERVICE_ENV } from '../src/platform/node-flags';
 
 const ROOT = path.join(__dirname, '..', '..');
 // Another build's cli.js may be given, to compare before/after in one run.
@@ -40,6 +51,10 @@ const WARMUP_MS = 3000;
 const SETTLE_MS = 30000;
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 10000);
 const VIEWERS = (process.env.BENCH_VIEWERS ?? '0,1,3,20').split(',').map(Number);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** V8 compiles a function with its optimising compiler only after it has run a while: at 15 calls a second, minutes (measured: ~900 µs per frame in the first minute, ~450 after three, with V8's default budget). */
+const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 90000);
+const WARM_VIEWERS = 3;
 const STARTS = 3;
 
 interface Server {
@@ -49,11 +64,27 @@ interface Server {
   streamPath: string;
 }
 
+/** One measured window. */
+interface Sample {
+  fps: number;
+  cpuUsPerFrame: number;
+  cpuPct: number;
+  rssMb: number;
+}
+
 interface Row {
   name: string;
   startMs: number[];
-  phases: { viewers: number; fps: number; cpuUsPerFrame: number; cpuPct: number; rssMb: number }[];
-  note?: string;
+  /** Viewer count → its windows, one per round. */
+  samples: Map<number, Sample[]>;
+}
+
+/** A server kept running after its start-up measurement. */
+interface Live {
+  server: Server;
+  proc: ChildProcess;
+  url: string;
+  row: Row;
 }
 
 /** ms from now until the first live (not NO SIGNAL) JPEG arrives at a viewer of `url`. */
@@ -110,39 +141,37 @@ function pinChildren(pid: number): void {
   }
 }
 
-async function measure(server: Server): Promise<Row> {
-  const row: Row = { name: server.name, startMs: [], phases: [] };
+/** Start `server` STARTS times, timing each to its first live frame; the last one is kept running. */
+async function startUp(server: Server): Promise<Live> {
+  const row: Row = { name: server.name, startMs: [], samples: new Map() };
   let proc: ChildProcess | null = null;
-  try {
-    for (let i = 0; i < STARTS; i++) {
-      if (proc) await stop(proc);
-      const port = await freePort();
-      const t0 = performance.now();
-      proc = server.start(port);
-      row.startMs.push(await firstFrameMs(`http://127.0.0.1:${port}${server.streamPath}`, t0, proc));
-      (proc as ChildProcess & { port?: number }).port = port;
-    }
-    const p = proc!;
-    const url = `http://127.0.0.1:${(p as ChildProcess & { port?: number }).port}${server.streamPath}`;
-    pinChildren(p.pid!);
-    for (const viewers of VIEWERS) {
-      if (viewers === 0) {
-        await new Promise((r) => setTimeout(r, SETTLE_MS));
-        const c0 = schedCpuUs(p.pid!);
-        const t0 = performance.now();
-        await new Promise((r) => setTimeout(r, MEASURE_MS));
-        const used = schedCpuUs(p.pid!) - c0;
-        row.phases.push({ viewers, fps: NaN, cpuUsPerFrame: NaN, cpuPct: (used / 10 / (performance.now() - t0)), rssMb: memKb(p.pid!, 'VmRSS') / 1024 });
-        continue;
-      }
-      const r = await runLoad({ url, viewers, pid: p.pid!, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, cpu: schedCpuUs });
-      if (r.ok !== viewers) throw new Error(`${server.name}: only ${r.ok} of ${viewers} viewers got a stream`);
-      row.phases.push({ viewers, fps: r.fpsMedian, cpuUsPerFrame: r.cpuUs / r.delivered, cpuPct: r.cpuUs / 10 / r.wallMs, rssMb: r.rssMb });
-    }
-  } finally {
+  let url = '';
+  for (let i = 0; i < STARTS; i++) {
     if (proc) await stop(proc);
+    const port = await freePort();
+    const t0 = performance.now();
+    proc = server.start(port);
+    url = `http://127.0.0.1:${port}${server.streamPath}`;
+    row.startMs.push(await firstFrameMs(url, t0, proc));
   }
-  return row;
+  pinChildren(proc!.pid!);
+  return { server, proc: proc!, url, row };
+}
+
+/** One window of `viewers` viewers (0: the camera on, nobody watching) on a running server. */
+async function window(live: Live, viewers: number): Promise<Sample> {
+  const pid = live.proc.pid!;
+  if (live.proc.exitCode !== null || live.proc.signalCode !== null) throw new Error(`${live.server.name} exited (${live.proc.exitCode ?? live.proc.signalCode})`);
+  if (viewers === 0) {
+    const c0 = schedCpuUs(pid);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, MEASURE_MS));
+    const used = schedCpuUs(pid) - c0;
+    return { fps: NaN, cpuUsPerFrame: NaN, cpuPct: used / 10 / (performance.now() - t0), rssMb: memKb(pid, 'VmRSS') / 1024 };
+  }
+  const r = await runLoad({ url: live.url, viewers, pid, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, cpu: schedCpuUs });
+  if (r.ok !== viewers) throw new Error(`${live.server.name}: only ${r.ok} of ${viewers} viewers got a stream`);
+  return { fps: r.fpsMedian, cpuUsPerFrame: r.cpuUs / r.delivered, cpuPct: r.cpuUs / 10 / r.wallMs, rssMb: r.rssMb };
 }
 
 function camstream(name: string, camera: Record<string, unknown>, env: NodeJS.ProcessEnv, dir: string): Server {
@@ -160,7 +189,8 @@ function camstream(name: string, camera: Record<string, unknown>, env: NodeJS.Pr
           log: { level: 'warn' },
         }),
       );
-      return spawn('taskset', ['-c', '0', process.execPath, CLI, 'serve', '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'], env });
+      // As the systemd unit runs it: the same Node.js flags and environment.
+      return spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, CLI, 'serve', '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, ...SERVICE_ENV } });
     },
   };
 }
@@ -208,31 +238,59 @@ async function main(): Promise<void> {
   ];
   console.log(
     `small-board bench: 640x480 at ${FPS} fps (files: ${(avgBytes / 1024).toFixed(1)} KB/frame avg; libcamera: the rpicam-vid stand-in's ffmpeg testsrc2 MJPEG); ` +
-      `server on CPU 0, load generator and stand-in camera on CPU 1; CPU = all server threads' time on CPU; ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warm-up (no viewer: ${SETTLE_MS / 1000} s after start-up); ` +
+      `servers on CPU 0, load generator and stand-in camera on CPU 1; CPU = all server threads' time on CPU; camstream as its unit runs it (${[...Object.entries(SERVICE_ENV).map(([k, v]) => `${k}=${v}`), 'node', ...NODE_FLAGS].join(' ')}); ` +
+      `${WARM_MS / 1000} s warm-up with ${WARM_VIEWERS} viewers each, then ${ROUNDS} rounds of ${MEASURE_MS / 1000} s windows per server and viewer count (each after ${WARMUP_MS / 1000} s with its viewers; no viewer: from ${SETTLE_MS / 1000} s after the warm-up); ` +
       `${os.cpus().length} CPUs: ${os.cpus()[0]?.model ?? '?'}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the start`,
   );
-  console.log('server               | start→first frame ms (median of 3) | viewers | fps median | µs CPU/delivered frame | CPU % of a core | RSS MB');
-  console.log('---------------------|------------------------------------|---------|------------|------------------------|-----------------|-------');
-  const rows: Row[] = [];
   const only = process.env.BENCH_ONLY;
-  for (const s of servers) {
-    if (only && !(typeof s === 'string' ? s : s.name).includes(only)) continue;
-    if (typeof s === 'string') {
-      console.log(s);
-      continue;
+  const lives: Live[] = [];
+  try {
+    for (const s of servers) {
+      if (only && !(typeof s === 'string' ? s : s.name).includes(only)) continue;
+      if (typeof s === 'string') console.log(s);
+      else lives.push(await startUp(s));
     }
-    const r = await measure(s);
-    rows.push(r);
-    for (const ph of r.phases) {
+    // All servers warm at once, each with its own loader (on CPU 1).
+    await Promise.all(lives.map((l) => runLoad({ url: l.url, viewers: WARM_VIEWERS, pid: l.proc.pid!, warmupMs: 0, measureMs: WARM_MS, cpu: schedCpuUs })));
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    for (const viewers of VIEWERS) {
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const l of lives) {
+          const list = l.row.samples.get(viewers) ?? [];
+          list.push(await window(l, viewers));
+          l.row.samples.set(viewers, list);
+        }
+      }
+    }
+  } finally {
+    await Promise.all(lives.map((l) => stop(l.proc)));
+  }
+  const rows = lives.map((l) => l.row);
+  // Each figure: the median of its rounds; CPU per frame with its range; RSS the highest seen.
+  const phases = (r: Row) =>
+    [...r.samples].map(([viewers, xs]) => ({
+      viewers,
+      fps: median(xs.map((x) => x.fps)),
+      cpuUsPerFrame: median(xs.map((x) => x.cpuUsPerFrame)),
+      cpuRange: xs.map((x) => (viewers === 0 ? x.cpuPct : x.cpuUsPerFrame)),
+      cpuPct: median(xs.map((x) => x.cpuPct)),
+      rssMb: Math.max(...xs.map((x) => x.rssMb)),
+    }));
+  console.log('server               | start→first frame ms (median of 3) | viewers | fps median | µs CPU/delivered frame (rounds) | CPU % of a core | RSS MB (max)');
+  console.log('---------------------|------------------------------------|---------|------------|---------------------------------|-----------------|-------------');
+  for (const r of rows) {
+    for (const ph of phases(r)) {
+      const lo = Math.min(...ph.cpuRange);
+      const hi = Math.max(...ph.cpuRange);
       console.log(
         [
           r.name.padEnd(20),
           `${f(median(r.startMs), 0)} (${r.startMs.map((x) => x.toFixed(0)).join(', ')})`.padStart(34),
           String(ph.viewers).padStart(7),
           f(ph.fps).padStart(10),
-          f(ph.cpuUsPerFrame).padStart(22),
-          f(ph.cpuPct, 2).padStart(15),
-          f(ph.rssMb).padStart(6),
+          (ph.viewers === 0 ? '-' : `${f(ph.cpuUsPerFrame)} (${f(lo, 0)}..${f(hi, 0)})`).padStart(31),
+          (ph.viewers === 0 ? `${f(ph.cpuPct, 2)} (${f(lo, 2)}..${f(hi, 2)})` : f(ph.cpuPct, 2)).padStart(15),
+          f(ph.rssMb).padStart(12),
         ].join(' | '),
       );
     }
@@ -258,8 +316,8 @@ async function main(): Promise<void> {
   const mj = rows.find((r) => r.name === 'mjpg-streamer files');
   for (const [viewers, limit] of [[0, 2], [1, 1], [3, 1]] as const) {
     const what = viewers === 0 ? 'camera on, no viewer: CPU' : `${viewers} viewer${viewers > 1 ? 's' : ''}: CPU per delivered frame`;
-    const a = cs?.phases.find((p) => p.viewers === viewers);
-    const b = mj?.phases.find((p) => p.viewers === viewers);
+    const a = cs && phases(cs).find((p) => p.viewers === viewers);
+    const b = mj && phases(mj).find((p) => p.viewers === viewers);
     if (!a || !b) {
       console.log(`  files, ${what} ≤ ${limit}x mjpg-streamer's: not measured (${!a ? 'camstream files' : 'mjpg-streamer'} row missing)`);
       continue;
@@ -269,7 +327,7 @@ async function main(): Promise<void> {
     console.log(`  files, ${what} ≤ ${limit}x mjpg-streamer's: ${figures} = ${ratio.toFixed(2)}x → ${verdict(ratio <= limit)}`);
   }
   for (const r of rows.filter((x) => x.name.startsWith('camstream'))) {
-    const at20 = r.phases.find((p) => p.viewers === 20);
+    const at20 = phases(r).find((p) => p.viewers === 20);
     if (at20) console.log(`  ${r.name}, RSS at 20 viewers ≤ 60 MB: ${f(at20.rssMb)} MB → ${verdict(at20.rssMb <= 60)}`);
     else console.log(`  ${r.name}, RSS at 20 viewers ≤ 60 MB: not measured (BENCH_VIEWERS has no 20)`);
     console.log(`  ${r.name}, start to first frame ≤ 1500 ms: ${f(median(r.startMs), 0)} ms → ${verdict(median(r.startMs) <= 1500)}`);
