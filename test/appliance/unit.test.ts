@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { schema } from '../../src/config/schema';
+import { NODE_FLAGS } from '../../src/platform/node-flags';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const UNIT = path.join(REPO, 'systemd', 'camstream.service');
@@ -102,7 +103,7 @@ test('the unit has what the appliance relies on', () => {
   has('RestartPreventExitStatus=78');
   has('User=camstream');
   has('SupplementaryGroups=video');
-  has('ExecStart=/usr/bin/node /opt/camstream/dist/src/cli.js serve --config /etc/camstream.json');
+  has(`ExecStart=/usr/bin/node ${NODE_FLAGS.join(' ')} /opt/camstream/dist/src/cli.js serve --config /etc/camstream.json`);
   // Settings from the page are written under the StateDirectory= (writable under ProtectSystem=strict).
   has('StateDirectory=camstream');
   has('ProtectSystem=strict');
