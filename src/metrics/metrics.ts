@@ -38,14 +38,15 @@ export interface MetricsOptions {
 const STATES: SourceState[] = ['starting', 'live', 'offline', 'idle', 'stopped'];
 const CAMERA_STATES: CameraStateName[] = ['live', 'starting', 'no-signal', 'idle'];
 
-
-
 export class CamstreamMetrics {
   readonly registry = new Registry();
-  /** The event-loop figures of the scrape in progress (text()). */
+  /** Event-loop delay sampled since start, when given (opts.loopLag). */
+  private readonly loopLag: LoopLag | undefined;
+  /** Its figures for the scrape in progress (text()). */
   private lag: LagStats | null = null;
 
   constructor(inputs: MetricsInputs, opts: MetricsOptions) {
+    this.loopLag = opts.loopLag;
     const cams = inputs.cameras;
     const registers = [this.registry];
     // One camera: the series as they always were (no label), so existing dashboards and
@@ -150,13 +151,10 @@ export class CamstreamMetrics {
     // Once a second still shows a blocked loop.
     if (opts.processMetrics) {
       collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
-      const own = opts.loopLag;
-      if (own) lagFrom(this.registry, (stat) => this.lag?.[stat]);
+      if (opts.loopLag) lagFrom(this.registry, (stat) => this.lag?.[stat]);
       else lagWithoutInterval(this.registry);
     }
-    this.loopLag = opts.loopLag;
   }
-  private readonly loopLag: LoopLag | undefined;
 
   get contentType(): string {
     return this.registry.contentType;

@@ -44,9 +44,6 @@ export interface PipelineOptions {
   now?: () => number;
 }
 
-/** Told of every frame the source delivers, and how long its encode took (metrics). */
-export type CaptureListener = (info: FrameInfo | undefined) => void;
-
 export function poolLimits(entry: CameraEntry, config: Readonly<Config>): PoolLimits {
   const s = config.stream;
   return { maxClients: entry.limits.maxClients, maxClientsPerIp: s.maxClientsPerIp, queueSize: s.queueSize, queueTimeoutMs: s.queueTimeoutMs };
@@ -74,7 +71,6 @@ export class CameraPipeline {
   private configNow: Readonly<Config>;
   /** Settings changed from the page (src/settings/): camera.* keys over the config file's, and further rpicam-vid options. */
   private overrides: CameraOverrides = { camera: {}, libcameraArgs: [] };
-  private readonly captureListeners = new Set<CaptureListener>();
   private readonly now: () => number;
 
   constructor(private readonly opts: PipelineOptions) {
@@ -135,12 +131,6 @@ export class CameraPipeline {
   /** Live, starting, no-signal or idle, and since when: the one rule (camera-state.ts). */
   state(now = this.now()): CameraState {
     return cameraState({ source: this.supervisor.status, lastLiveFrameAt: this.hub.latestLiveFrame?.monoAt ?? null, fps: this.entryNow.camera.fps, now });
-  }
-
-  /** Every delivered frame is reported to `fn` (metrics); returns the unsubscribe. */
-  onCapture(fn: CaptureListener): () => void {
-    this.captureListeners.add(fn);
-    return () => this.captureListeners.delete(fn);
   }
 
   /** Call `fn` with the new count whenever a viewer joins or leaves; returns the unsubscribe. */
@@ -214,8 +204,8 @@ export class CameraPipeline {
   }
 
   /**
-   * The source with each delivered frame counted and reported (once per frame, never
-   * per viewer). The source itself knows nothing of this; everything else on it
+   * The source with each delivered frame counted and its encode time kept (once per
+   * frame, never per viewer; /metrics reads both). The source itself knows nothing of this; everything else on it
    * (kind, describe(), whatever a kind adds) passes through.
    */
   private counted(source: FrameSource): FrameSource {
@@ -224,7 +214,6 @@ export class CameraPipeline {
         frame: (jpeg: Buffer, info?: FrameInfo) => {
           this.captured++;
           if (info?.encodeMs !== undefined) this.encodeTimes.observe(info.encodeMs / 1000);
-          for (const fn of this.captureListeners) fn(info);
           sink.frame(jpeg, info);
         },
         fail: (err: Error) => sink.fail(err),
