@@ -205,8 +205,8 @@ export class CameraPipeline {
 
   /**
    * The source with each delivered frame counted and its encode time kept (once per
-   * frame, never per viewer; /metrics reads both). The source itself knows nothing of this; everything else on it
-   * (kind, describe(), whatever a kind adds) passes through.
+   * frame, never per viewer; /metrics reads both). The source itself knows nothing of
+   * this; everything else on it (kind, describe(), whatever a kind adds) passes through.
    */
   private counted(source: FrameSource): FrameSource {
     const start = (sink: FrameSink): Promise<void> =>
