@@ -266,7 +266,7 @@ export const schema = {
   },
   metrics: {
     enabled: {
-      doc: 'Serve Prometheus metrics at GET /metrics (frames, fps, encode time, viewers, drops, bytes, restarts, process CPU/memory). false = /metrics answers 404. The Prometheus library is loaded at the first scrape, not at start (memory a Pi nobody scrapes does not need); every series still counts from start, except the process GC histogram, which starts at that scrape.',
+      doc: 'Serve Prometheus metrics at GET /metrics (frames, fps, encode time, viewers, drops, bytes, restarts, process CPU/memory). false = /metrics answers 404.',
       format: bool,
       default: true,
       env: 'CAMSTREAM_METRICS_ENABLED',
