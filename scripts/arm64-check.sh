@@ -102,7 +102,9 @@ sed -nE 's/^install\.sh: == (.*) \(at ([0-9]+)s\)$/\2|\1/p' /tmp/arm64-check-ins
              END { if (NR) printf "    step %-30s (last one, began at %d s)\n", name, at }'
 if [ "$rc" -ne 0 ]; then
   # Expected under qemu-user: systemd cannot start the unit. Anything earlier is a finding.
-  grep -Eq "FAILED at step '(install and start the service|wait for /healthz)'" /tmp/arm64-check-install.log ||
+  # (install.sh's last step was called "wait for /healthz" before its health gate
+  # became systemd's view of the service.)
+  grep -Eq "FAILED at step '(install and start the service|wait until the service reports healthy|wait for /healthz)'" /tmp/arm64-check-install.log ||
     die "install.sh failed before the service step (see above; log /tmp/arm64-check-install.log)"
   log "install.sh stopped at the service step, as expected under qemu-user (systemd cannot start units here)"
 fi
