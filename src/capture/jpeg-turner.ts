@@ -62,6 +62,7 @@ export class JpegTurner implements FrameSink {
         mat = null;
       }
       if (!mat || mat.empty) {
+        mat?.release();
         this.undecodable++;
         continue;
       }

@@ -2,8 +2,8 @@
 // prom-client and what it loads (@opentelemetry/api, tdigest, bintrees: ~90 modules)
 // are memory a Pi that nobody scrapes should not carry (issue 14). Every series reads
 // counters the pipelines keep from start anyway (metrics.ts), so a late registry shows
-// the same values; only the process_*/nodejs_* GC and event-loop figures begin at the
-// first scrape.
+// the same values (encode times: pipeline/encode-times.ts; event-loop delay: loop-lag.ts,
+// sampled from start here); only prom-client's GC histogram begins at the first scrape.
 import type { CamstreamMetrics, MetricsInputs } from './metrics';
 import { LoopLag } from './loop-lag';
 
@@ -20,13 +20,8 @@ export class LazyMetrics {
       // A plain require, so nothing of prom-client is loaded until here.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { CamstreamMetrics: Made } = require('./metrics') as typeof import('./metrics');
-      this.made = new Made(this.inputs, { processMetrics: true, loopLag: this.loopLag });
+      this.made = new Made(this.inputs, this.loopLag);
     }
     return this.made;
-  }
-
-  /** Has the registry been built (i.e. has /metrics been scraped)? */
-  get built(): boolean {
-    return this.made !== undefined;
   }
 }

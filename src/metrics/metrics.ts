@@ -14,7 +14,7 @@ import type { CameraPipeline } from '../pipeline/camera-pipeline';
 import type { CameraStateName } from '../pipeline/camera-state';
 import type { BandwidthBudget } from '../stream/bandwidth';
 import { registerVariantMetrics } from './variant-metrics';
-import type { EncodeTimes } from './encode-times';
+import type { EncodeTimes } from '../pipeline/encode-times';
 import { LAG_SAMPLE_MS, type LagStats, type LoopLag } from './loop-lag';
 
 /** What metrics read of a camera, at scrape time. */
@@ -28,25 +28,19 @@ export interface MetricsInputs {
   bandwidth?: BandwidthBudget;
 }
 
-export interface MetricsOptions {
-  /** process_* and nodejs_* metrics (CPU, memory, fds, event-loop lag, GC). */
-  processMetrics: boolean;
-  /** Event-loop delay sampled since start (loop-lag.ts); without it, prom-client's own, which starts with the registry. */
-  loopLag?: LoopLag;
-}
-
 const STATES: SourceState[] = ['starting', 'live', 'offline', 'idle', 'stopped'];
 const CAMERA_STATES: CameraStateName[] = ['live', 'starting', 'no-signal', 'idle'];
 
 export class CamstreamMetrics {
   readonly registry = new Registry();
-  /** Event-loop delay sampled since start, when given (opts.loopLag). */
-  private readonly loopLag: LoopLag | undefined;
-  /** Its figures for the scrape in progress (text()). */
+  /** The loop-delay figures for the scrape in progress (text()). */
   private lag: LagStats | null = null;
 
-  constructor(inputs: MetricsInputs, opts: MetricsOptions) {
-    this.loopLag = opts.loopLag;
+  /** `loopLag`: event-loop delay sampled since start (the registry itself is made at the first scrape). */
+  constructor(
+    inputs: MetricsInputs,
+    private readonly loopLag: LoopLag,
+  ) {
     const cams = inputs.cameras;
     const registers = [this.registry];
     // One camera: the series as they always were (no label), so existing dashboards and
@@ -149,11 +143,8 @@ export class CamstreamMetrics {
     // prom-client samples event-loop lag every 10 ms by default: 100 wake-ups a second,
     // more than the camera's own, which a Pi with no viewer pays for nothing (issue 14).
     // Once a second still shows a blocked loop.
-    if (opts.processMetrics) {
-      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
-      if (opts.loopLag) lagFrom(this.registry, (stat) => this.lag?.[stat]);
-      else lagWithoutInterval(this.registry);
-    }
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LAG_SAMPLE_MS });
+    lagFrom(this.registry, (stat) => this.lag?.[stat]);
   }
 
   get contentType(): string {
@@ -161,26 +152,8 @@ export class CamstreamMetrics {
   }
 
   text(): Promise<string> {
-    this.lag = this.loopLag?.take() ?? null;
+    this.lag = this.loopLag.take();
     return this.registry.metrics();
-  }
-}
-
-/**
- * Node's event-loop delay histogram records the whole time between two samples, the
- * sampling interval included: sampled once a second, an idle loop would read as 1 s of
- * lag. prom-client passes the histogram on as it is, so its nodejs_eventloop_lag_{min,
- * max,mean,p50,p90,p99}_seconds are set here net of the interval: what a monitor expects
- * (≈ 0 when the loop is free). stddev is unaffected by a constant offset.
- */
-function lagWithoutInterval(registry: Registry): void {
-  const interval = LAG_SAMPLE_MS / 1000;
-  for (const stat of ['min', 'max', 'mean', 'p50', 'p90', 'p99']) {
-    const gauge = registry.getSingleMetric(`nodejs_eventloop_lag_${stat}_seconds`) as Gauge | undefined;
-    if (!gauge) continue;
-    const set = gauge.set.bind(gauge) as (labels: object, value: number) => void;
-    // prom-client calls set(labels, value) once per scrape; nothing else sets these.
-    (gauge as unknown as { set: (labels: object, value: number) => void }).set = (labels, value) => set(labels, Math.max(0, value - interval));
   }
 }
 

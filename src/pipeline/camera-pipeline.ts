@@ -5,8 +5,8 @@
 // budget (stream.maxClientsTotal), handed in.
 //
 // Built in one direction: hub → supervisor → viewers (told of the supervisor) → pool.
-import { EncodeTimes } from '../metrics/encode-times';
 import type { Config } from '../config/schema';
+import { EncodeTimes } from './encode-times';
 import type { CameraEntry } from '../config/cameras';
 import type { Logger } from '../log';
 import { createSource } from '../capture/create-source';

@@ -1,7 +1,7 @@
 // Per-camera JPEG encode times since start, kept without prom-client: the Prometheus
-// registry (metrics.ts) is only built at the first scrape of /metrics, and prom-client
+// registry (metrics/metrics.ts) is only built at the first scrape of /metrics, and prom-client
 // with what it pulls in (@opentelemetry/api and others: ~90 modules) is memory a Pi
-// that nobody scrapes should not pay (issue 14). metrics.ts exposes these counts as the
+// that nobody scrapes should not pay (issue 14). metrics/metrics.ts exposes these counts as the
 // camstream_encode_seconds histogram; a scrape an hour after start still sees every
 // frame since start.
 
