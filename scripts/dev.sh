@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CAMSTREAM_CONFIG="${CAMSTREAM_CONFIG:-config/dev.json}"
-exec node --max-semi-space-size=1 --interrupt-budget=16384 dist/src/cli.js serve "$@"
+exec node --max-semi-space-size=1 --interrupt-budget=16384 --expose-gc dist/src/cli.js serve "$@"

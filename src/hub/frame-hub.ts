@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import { buildFrame, jpegSize, type Frame } from './frame';
 import { RateMeter } from './rate';
 import { monotonicNow } from '../clock';
+import { frameGarbage } from '../platform/frame-garbage';
 
 export type FrameListener = (frame: Frame) => void;
 
@@ -50,6 +51,8 @@ export class FrameHub {
       this.counters.droppedSame++;
       return null;
     }
+    // Every source but files hands over new memory per frame: count it (frame-garbage.ts).
+    frameGarbage.allocated(jpeg.length);
     const size = info ?? jpegSize(jpeg) ?? { width: prev?.width ?? 0, height: prev?.height ?? 0 };
     const frame = buildFrame(++this.seq, jpeg, this.wallNow(), size.width, size.height, live, t);
     this.latestFrame = frame;

@@ -11,6 +11,7 @@
 //
 // The stream opens with "--camstream-boundary\r\n", so every part is framed.
 import type { Encoded, Frame } from '../hub/frame';
+import { frameGarbage } from '../platform/frame-garbage';
 
 export const BOUNDARY = 'camstream-boundary';
 export const STREAM_CONTENT_TYPE = `multipart/x-mixed-replace; boundary=${BOUNDARY}`;
@@ -37,6 +38,7 @@ function buildPart(frame: Frame): Encoded {
   const jpeg = frame.jpeg;
   const head = Buffer.from(partHead(frame), 'latin1');
   const bytes = Buffer.concat([head, jpeg, TAIL], head.length + jpeg.length + TAIL.length);
+  frameGarbage.allocated(bytes.length);
   return { bytes, jpeg: bytes.subarray(head.length, head.length + jpeg.length) };
 }
 
