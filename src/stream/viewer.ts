@@ -4,6 +4,9 @@
 // completes — so a slow viewer sees a lower frame rate, never a growing delay, and
 // costs no memory.
 //
+// A part goes to the kernel directly when nothing is queued before it (direct-write.ts);
+// only what the kernel does not take at once goes through socket.write.
+//
 // Completion is tracked with write()'s callback, not the socket's 'drain' event:
 // Node emits 'drain' only after write() returned false, i.e. only for frames larger
 // than the socket's high-water mark (16 KiB). A small frame (320x240, low quality)
@@ -11,6 +14,7 @@
 import type { Socket } from 'node:net';
 import type { Frame } from '../hub/frame';
 import { partInto, wireOf } from './wire';
+import { writeDirect } from './direct-write';
 import { RateMeter } from '../hub/rate';
 import { monotonicNow } from '../clock';
 
@@ -145,8 +149,15 @@ export class Viewer {
     const wire = this.opts.fewViewers?.() ? this.ownPart(frame) : this.sharedPart(frame);
     this.bytes += wire.length;
     this.rate.mark(t);
+    // Straight to the kernel when nothing is queued before it (direct-write.ts); what it
+    // does not take goes through the socket, whose callback says when it has left.
+    const n = writeDirect(this.socket, wire);
+    if (n === wire.length) {
+      if (this.pending === 0) this.busySince = null;
+      return;
+    }
     this.pending++;
-    this.socket.write(wire, this.onWritten);
+    this.socket.write(n > 0 ? wire.subarray(n) : wire, this.onWritten);
     if (this.socket.writableLength > 0) this.busySince ??= t;
   }
 

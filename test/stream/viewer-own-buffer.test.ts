@@ -34,6 +34,12 @@ interface Watched {
 }
 
 async function setup(t: import('node:test').TestContext, viewerCount: number) {
+  const byFd = new Map<number, Watched>();
+  const writeSync = fs.writeSync;
+  t.mock.method(fs, 'writeSync', (fd: number, buf: Buffer, ...rest: unknown[]) => {
+    byFd.get(fd)?.written.push(buf.buffer as ArrayBuffer);
+    return (writeSync as (...a: unknown[]) => number)(fd, buf, ...rest);
+  });
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => server.close());
@@ -53,12 +59,14 @@ async function setup(t: import('node:test').TestContext, viewerCount: number) {
     client.on('data', (c: Buffer) => chunks.push(c));
     const socket = await accepted;
     const w: Watched = { written: [], received: () => Buffer.concat(chunks) };
-    // Observe what is written (the memory it lies in), then write it as usual.
+    // Observe what is written (the memory it lies in), then write it as usual: through
+    // the socket, or straight to its descriptor (direct-write.ts, the usual way here).
     const write = socket.write.bind(socket) as (chunk: Buffer, cb?: (err?: Error | null) => void) => boolean;
     (socket as unknown as { write: typeof write }).write = (chunk, cb) => {
       w.written.push(chunk.buffer as ArrayBuffer);
       return write(chunk, cb);
     };
+    byFd.set((socket as unknown as { _handle: { fd: number } })._handle.fd, w);
     viewers.add(socket, '127.0.0.1', 0);
     watched.push(w);
   }
