@@ -4,6 +4,8 @@
 //                         from ffmpeg) through the pipe and the JPEG splitter
 //   camstream files       a folder of ~25 KB camera-like JPEGs
 //   mjpg-streamer files   the same folder: input_file.so -e -d 1/fps, output_http.so
+//   Node.js floor files   the same folder through bench/node-floor.ts: a timer and a
+//                         write(2) per viewer, the least a Node.js server can spend
 // camstream runs with the Node.js flags and environment its systemd unit gives it
 // (platform/node-flags.ts).
 // First, for each: start-up time to the first live frame at a viewer (median of 3 starts).
@@ -195,6 +197,20 @@ function camstream(name: string, camera: Record<string, unknown>, env: NodeJS.Pr
   };
 }
 
+/** The least a Node.js MJPEG server spends (bench/node-floor.ts), with the unit's flags and environment. */
+function nodeFloor(dir: string): Server {
+  return {
+    name: 'Node.js floor files',
+    streamPath: '/stream',
+    start(port) {
+      return spawn('taskset', ['-c', '0', process.execPath, ...NODE_FLAGS, path.join(__dirname, 'node-floor.js'), String(port), dir, String(FPS)], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { PATH: process.env.PATH, ...SERVICE_ENV },
+      });
+    },
+  };
+}
+
 /** mjpg-streamer's plugin `name`, next to the binary or in MJPG_STREAMER_PLUGINS. */
 function plugin(bin: string, name: string): string {
   const dirs = [process.env.MJPG_STREAMER_PLUGINS, path.join(path.dirname(bin), 'plugins', name), path.dirname(bin), path.join(path.dirname(bin), '..', 'lib', 'mjpg-streamer')];
@@ -235,6 +251,7 @@ async function main(): Promise<void> {
       : !fs.existsSync(bin)
         ? `mjpg-streamer: not measured: MJPG_STREAMER=${bin} does not exist`
         : mjpgStreamer(bin, dir),
+    nodeFloor(dir),
   ];
   console.log(
     `small-board bench: 640x480 at ${FPS} fps (files: ${(avgBytes / 1024).toFixed(1)} KB/frame avg; libcamera: the rpicam-vid stand-in's ffmpeg testsrc2 MJPEG); ` +
@@ -325,6 +342,13 @@ async function main(): Promise<void> {
     const ratio = viewers === 0 ? a.cpuPct / b.cpuPct : a.cpuUsPerFrame / b.cpuUsPerFrame;
     const figures = viewers === 0 ? `${f(a.cpuPct, 2)} vs ${f(b.cpuPct, 2)} % of a core` : `${f(a.cpuUsPerFrame)} vs ${f(b.cpuUsPerFrame)} µs`;
     console.log(`  files, ${what} ≤ ${limit}x mjpg-streamer's: ${figures} = ${ratio.toFixed(2)}x → ${verdict(ratio <= limit)}`);
+  }
+  // Not a target: how far camstream is above what any Node.js server would spend here.
+  const fl = rows.find((r) => r.name === 'Node.js floor files');
+  for (const viewers of [1, 3]) {
+    const a = cs && phases(cs).find((p) => p.viewers === viewers);
+    const b = fl && phases(fl).find((p) => p.viewers === viewers);
+    if (a && b) console.log(`  (for reference) files, ${viewers} viewer${viewers > 1 ? 's' : ''}: camstream vs the Node.js floor (timer + write(2), bench/node-floor.ts): ${f(a.cpuUsPerFrame)} vs ${f(b.cpuUsPerFrame)} µs = ${(a.cpuUsPerFrame / b.cpuUsPerFrame).toFixed(2)}x`);
   }
   for (const r of rows.filter((x) => x.name.startsWith('camstream'))) {
     const at20 = phases(r).find((p) => p.viewers === 20);

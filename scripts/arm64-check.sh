@@ -134,6 +134,8 @@ snap=$(inside "node -e \"
   }).on('error', (e) => console.log('error', e.message));\"")
 log "snapshot: $snap (status, bytes, kind)"
 case "$snap" in "200 "*" jpeg") ;; *) die "no JPEG snapshot" ;; esac
-log "app resident memory: $(inside "ps -o rss= -u camstream | awk '{s+=\$1} END {print int(s/1024)}'") MB (emulated)"
+# /proc, not ps: Debian's minimal root has no procps. Under qemu-user this is the
+# emulator's memory too, not a Pi's.
+log "app resident memory: $(inside "uid=\$(id -u camstream); for f in /proc/[0-9]*/status; do awk -v u=\$uid '/^Uid:/ { mine = (\$2 == u) } /^VmRSS:/ { r = \$2 } END { if (mine) print r }' \$f 2>/dev/null; done | awk '{ s += \$1 } END { print int(s / 1024) }'") MB (emulated)"
 phase "run the app directly"
 log "OK: arm64 install path works under emulation; total $((SECONDS - t0)) s"
