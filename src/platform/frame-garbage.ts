@@ -5,11 +5,11 @@
 // 1 MB young generation (node-flags.ts) and 1-3 viewers, that is every 10-30 s, while
 // 15 frames a second of 25-60 KB pile up in malloc's heap meanwhile. Measured on the
 // libcamera path (the rpicam-vid stand-in, 640x480 at 15 fps; issue 14): the heap went
-// from 5 to 12.5 MB once viewers had come and gone, RSS 66 MB; with a scavenge after
-// every few MB of frames it stays at 5.3 MB, RSS 59.5 MB.
+// from 5 to 12.5 MB once viewers had come and gone, RSS 66 MB; with a collection after
+// every 2 MB of frames it stays at ~6 MB, RSS ~60 MB.
 //
 // So the frame path counts the frame bytes it allocates and asks V8 for a young-
-// generation collection (`gc({ type: 'minor' })`, ~0.3 ms with a 1 MB young generation)
+// generation collection (`gc({ type: 'minor' })`, ~0.4 ms with a 1 MB young generation)
 // after every FRAME_GARBAGE_BYTES. That needs Node.js's --expose-gc (in NODE_FLAGS);
 // started without it (e.g. `node dist/src/cli.js` by hand), counting is all it does.
 
@@ -25,7 +25,7 @@ function exposedMinorGc(): MinorGc | null {
 
 export class FrameGarbage {
   private bytes = 0;
-  /** Collections asked for, for tests and /api/status-like introspection. */
+  /** Collections asked for (tests read it). */
   collections = 0;
 
   constructor(

@@ -15,7 +15,8 @@
 //  --expose-gc  lets the frame path ask for a young-generation collection after every
 //      few MB of frames (frame-garbage.ts): frame bytes are freed only when V8 collects
 //      the objects that hold them, and without it they piled up in malloc's heap
-//      between scavenges (libcamera path: heap 5 → 12.5 MB, RSS 59.5 → 66 MB).
+//      between scavenges (libcamera path: heap 12.5 MB and RSS 66 MB without the
+//      collections, ~6 MB and ~60 MB with them).
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--interrupt-budget=16384', '--expose-gc'];
 
 /** The environment the unit gives the service (its Environment= lines), for the benchmarks. */

@@ -6,7 +6,8 @@
 // more than the write itself. Measured with a minimal server on the build machine (a
 // 15 Hz timer writing a 25 KB part to one curl viewer, CPU per frame of the process):
 // socket.write(part, cb) 650-730 µs, write(2) of the same part 420-440 µs, the timer
-// alone 250-350 µs. That is the stream path's whole difference to mjpg-streamer.
+// alone 250-350 µs. In camstream (files, 1 viewer, after 60 s): 428 and 521 µs per
+// frame before, 399 and 437 after.
 //
 // What keeps it safe:
 // - only plain TCP: a TLS socket's bytes must go through TLS (`encrypted`);
