@@ -20,7 +20,9 @@ if (unavailable) process.stderr.write(`\n*** SKIPPING the systemctl reload conta
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const size = (jpeg: Buffer) => {
   const m = cv().imdecode(jpeg);
-  return `${m.cols}x${m.rows}`;
+  const s = `${m.cols}x${m.rows}`;
+  m.release(); // not left to the finaliser, which can crash the process at exit
+  return s;
 };
 async function liveRate(w: StreamWatcher, ms: number): Promise<number> {
   const from = w.parts.length;

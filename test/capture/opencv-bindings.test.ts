@@ -53,6 +53,7 @@ test('drawing, flips, rotation and JPEG encode/decode work as the test pattern a
   const back = o.imdecode(jpeg);
   assert.deepEqual([back.cols, back.rows], [160, 120]);
   const [b, g, r] = bgr(back, 10, 10);
+  back.release();
   assert.ok(r > 200 && b < 60 && g < 60, `decoded pixel still red: ${[b, g, r]}`);
 });
 

@@ -50,7 +50,9 @@ async function collect(src: FrameSource, n: number, timeoutMs = 10000): Promise<
 
 const size = (jpeg: Buffer) => {
   const m = cv().imdecode(jpeg);
-  return [m.cols, m.rows];
+  const s = [m.cols, m.rows];
+  m.release(); // not left to the finaliser, which can crash the process at exit
+  return s;
 };
 
 test('device strings: index and /dev path are V4L2, "!" is GStreamer, anything else a file', () => {

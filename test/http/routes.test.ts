@@ -29,6 +29,7 @@ test('every stream URL serves framed JPEGs that OpenCV decodes at the configured
       const mat = cv().imdecode(p.body);
       assert.equal(mat.cols, 320);
       assert.equal(mat.rows, 240);
+      mat.release(); // not left to the finaliser, which can crash the process at exit
     }
   }
 });
@@ -45,6 +46,7 @@ test('/snapshot and its aliases return the newest JPEG without taking a slot', a
     assert.ok(isJpeg(body));
     const mat = cv().imdecode(body);
     assert.deepEqual([mat.cols, mat.rows], [320, 240]);
+    mat.release();
   }
   const status = await getJson(`${base}/api/status`);
   assert.equal(status.slots.used, 0, 'snapshots hold no slot');

@@ -39,7 +39,9 @@ function look(jpeg: Buffer): { width: number; height: number; b: number; g: numb
   const m = o.imdecode(jpeg);
   // opencv4nodejs' Vec4 holds channels 0..3 as w, x, y, z.
   const mean = m.mean() as unknown as { w: number; x: number; y: number };
-  return { width: m.cols, height: m.rows, b: mean.w, g: mean.x, r: mean.y };
+  const l = { width: m.cols, height: m.rows, b: mean.w, g: mean.x, r: mean.y };
+  m.release(); // not left to the finaliser, which can crash the process at exit
+  return l;
 }
 
 const isNozzle = (j: Buffer) => {
@@ -262,8 +264,11 @@ test('two Pi cameras (rpicam-vid --camera 0 and 1): each stream shows its own ca
   // The stand-in fills the top-left quarter with the camera's colour: 0 red, 1 lime (BGR).
   const corner = (j: Buffer) => {
     const o = cv();
-    const m = o.imdecode(j).getRegion(new o.Rect(4, 4, 60, 40));
+    const whole = o.imdecode(j);
+    const m = whole.getRegion(new o.Rect(4, 4, 60, 40));
     const mean = m.mean() as unknown as { w: number; x: number; y: number };
+    m.release();
+    whole.release();
     return { b: mean.w, g: mean.x, r: mean.y };
   };
   for (const [url, want] of [['/cam/left/stream', 'r'], ['/?action=stream_0', 'r'], ['/cam/right/stream', 'g'], ['/?action=stream_1', 'g'], ['/cam/right/snapshot', 'g']] as const) {

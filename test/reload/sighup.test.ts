@@ -76,7 +76,9 @@ function lastLive(parts: StreamWatcher['parts']): number {
 
 const size = (jpeg: Buffer) => {
   const m = cv().imdecode(jpeg);
-  return `${m.cols}x${m.rows}`;
+  const s = `${m.cols}x${m.rows}`;
+  m.release(); // not left to the finaliser, which can crash the process at exit
+  return s;
 };
 
 test('reload: camera fps 15 -> 5 and size 320x240 -> 160x120; the viewer stays connected, sees NO SIGNAL in the gap, then the new rate and size', async (t) => {

@@ -12,7 +12,13 @@ import { watchStream } from '../helpers/stream-watcher';
 
 const decodedSize = (jpeg: Buffer) => {
   const m = cv().imdecode(jpeg);
-  return { width: m.cols, height: m.rows };
+  try {
+    return { width: m.cols, height: m.rows };
+  } finally {
+    // Not left to V8's finaliser: run during the isolate's teardown at exit, it can
+    // crash the process (SIGSEGV) after every test has passed.
+    m.release();
+  }
 };
 
 test('auto: a throttled viewer settles on a variant where it drops < 10 % of frames, and climbs back to full size when the throttle lifts', async (t) => {

@@ -23,7 +23,9 @@ function filesCamera(t: import('node:test').TestContext) {
 function sizeOf(jpeg: Buffer): { width: number; height: number } {
   const m = cv().imdecode(jpeg);
   assert.ok(!m.empty, 'the part decodes as a JPEG');
-  return { width: m.cols, height: m.rows };
+  const s = { width: m.cols, height: m.rows };
+  m.release(); // not left to the finaliser, which can crash the process at exit
+  return s;
 }
 
 const sizes = (parts: Part[]) => parts.map((p) => sizeOf(p.body));
