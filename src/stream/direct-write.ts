@@ -28,7 +28,7 @@ interface WithHandle {
 }
 
 /** The socket's descriptor if bytes may be written to it directly now, else -1. */
-export function directFd(socket: Socket): number {
+function directFd(socket: Socket): number {
   if (socket.destroyed || socket.writableLength > 0 || socket.writableCorked > 0) return -1;
   const s = socket as Socket & WithHandle;
   if (s.encrypted) return -1;

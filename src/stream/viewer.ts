@@ -152,10 +152,7 @@ export class Viewer {
     // Straight to the kernel when nothing is queued before it (direct-write.ts); what it
     // does not take goes through the socket, whose callback says when it has left.
     const n = writeDirect(this.socket, wire);
-    if (n === wire.length) {
-      if (this.pending === 0) this.busySince = null;
-      return;
-    }
+    if (n === wire.length) return;
     this.pending++;
     this.socket.write(n > 0 ? wire.subarray(n) : wire, this.onWritten);
     if (this.socket.writableLength > 0) this.busySince ??= t;

@@ -12,6 +12,7 @@ import { Viewer } from '../../src/stream/viewer';
 import { wireOf } from '../../src/stream/wire';
 import { waitFor } from '../helpers/camstream';
 import { selfSignedCert } from '../helpers/self-signed-cert';
+import { connectTo, loopbackServer, writeObserver } from '../helpers/loopback-sockets';
 
 /** A "JPEG" of `size` bytes, distinct per seq (the viewer does not decode it). */
 function frame(seq: number, size: number): Frame {
@@ -33,33 +34,12 @@ interface Paths {
 /** Count what goes each way for `socket`. */
 function watch(t: TestContext, socket: net.Socket): Paths {
   const paths: Paths = { direct: 0, streamed: [] };
-  const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
-  const writeSync = fs.writeSync;
-  t.mock.method(fs, 'writeSync', (f: number, buf: Buffer, ...rest: unknown[]) => {
-    const n = (writeSync as (...a: unknown[]) => number)(f, buf, ...rest);
-    if (f === fd) paths.direct += n;
-    return n;
-  });
-  const write = socket.write.bind(socket) as (chunk: Buffer, cb?: (err?: Error | null) => void) => boolean;
-  (socket as unknown as { write: typeof write }).write = (chunk, cb) => {
-    paths.streamed.push(Buffer.from(chunk));
-    return write(chunk, cb);
-  };
+  writeObserver(t)(socket, { direct: (_buf, taken) => (paths.direct += taken), streamed: (chunk) => paths.streamed.push(Buffer.from(chunk)) });
   return paths;
 }
 
-async function tcpPair(t: TestContext): Promise<{ socket: net.Socket; client: net.Socket; received: () => Buffer }> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.close());
-  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  t.after(() => client.destroy());
-  const chunks: Buffer[] = [];
-  client.on('data', (c: Buffer) => chunks.push(c));
-  const socket = await accepted;
-  t.after(() => socket.destroy());
-  return { socket, client, received: () => Buffer.concat(chunks) };
+async function tcpPair(t: TestContext) {
+  return connectTo(t, await loopbackServer(t));
 }
 
 function viewerOn(socket: net.Socket, latest: () => Frame | null = () => null): Viewer {

@@ -3,10 +3,9 @@
 // page by page and freed only at the next GC. Up to FEW_VIEWERS viewers, each viewer
 // copies the part into a buffer of its own and reuses it; with more, they share one.
 // Over real sockets: what each viewer writes (which memory) and what its client reads.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { FrameHub } from '../../src/hub/frame-hub';
 import type { Frame } from '../../src/hub/frame';
@@ -15,6 +14,7 @@ import { FEW_VIEWERS, Viewers } from '../../src/stream/viewers';
 import { wireOf } from '../../src/stream/wire';
 import { waitFor } from '../helpers/camstream';
 import { makeJpegFolder } from '../helpers/jpeg-fixtures';
+import { connectTo, loopbackServer, writeObserver } from '../helpers/loopback-sockets';
 
 /** Distinct JPEGs larger than Node's 8 KiB Buffer pool (so each has memory of its own). */
 function jpegs(count: number): Buffer[] {
@@ -33,16 +33,9 @@ interface Watched {
   received: () => Buffer;
 }
 
-async function setup(t: import('node:test').TestContext, viewerCount: number) {
-  const byFd = new Map<number, Watched>();
-  const writeSync = fs.writeSync;
-  t.mock.method(fs, 'writeSync', (fd: number, buf: Buffer, ...rest: unknown[]) => {
-    byFd.get(fd)?.written.push(buf.buffer as ArrayBuffer);
-    return (writeSync as (...a: unknown[]) => number)(fd, buf, ...rest);
-  });
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.close());
+async function setup(t: TestContext, viewerCount: number) {
+  const watch = writeObserver(t);
+  const server = await loopbackServer(t);
   const hub = new FrameHub({ dropSameFrames: false, log: silentLogger() });
   const viewers = new Viewers({ hub, log: silentLogger(), stallTimeoutMs: 10000 });
   viewers.start();
@@ -52,21 +45,11 @@ async function setup(t: import('node:test').TestContext, viewerCount: number) {
   });
   const watched: Watched[] = [];
   for (let i = 0; i < viewerCount; i++) {
-    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-    t.after(() => client.destroy());
-    const chunks: Buffer[] = [];
-    client.on('data', (c: Buffer) => chunks.push(c));
-    const socket = await accepted;
-    const w: Watched = { written: [], received: () => Buffer.concat(chunks) };
-    // Observe what is written (the memory it lies in), then write it as usual: through
-    // the socket, or straight to its descriptor (direct-write.ts, the usual way here).
-    const write = socket.write.bind(socket) as (chunk: Buffer, cb?: (err?: Error | null) => void) => boolean;
-    (socket as unknown as { write: typeof write }).write = (chunk, cb) => {
-      w.written.push(chunk.buffer as ArrayBuffer);
-      return write(chunk, cb);
-    };
-    byFd.set((socket as unknown as { _handle: { fd: number } })._handle.fd, w);
+    const { socket, received } = await connectTo(t, server);
+    const w: Watched = { written: [], received };
+    // The memory each part lies in, whichever way it is written.
+    const record = (buf: Buffer) => w.written.push(buf.buffer as ArrayBuffer);
+    watch(socket, { direct: record, streamed: record });
     viewers.add(socket, '127.0.0.1', 0);
     watched.push(w);
   }
