@@ -37,6 +37,8 @@ export interface ViewerOptions {
   latest: () => Frame | null;
   /** True while so few viewers watch that each copying the frame into its own buffer is cheaper than one shared copy (issue 14). */
   fewViewers?: () => boolean;
+  /** The socket just refused to take a whole frame (the stall check is needed from now on). */
+  onBusy?: () => void;
   onClose: (viewer: Viewer, reason: string) => void;
 }
 
@@ -117,7 +119,12 @@ export class Viewer {
     this.send(frame, t);
   }
 
-  /** Has this viewer's socket refused frames for longer than `ms`? */
+  /** Is a frame of ours still (partly) waiting in the socket? */
+  get busy(): boolean {
+    return this.busySince !== null;
+  }
+
+  /** How long this viewer's socket has refused to take a whole frame, ms (0 while it keeps up). */
   stalledFor(t: number): number {
     return this.busySince === null ? 0 : t - this.busySince;
   }
@@ -155,7 +162,10 @@ export class Viewer {
     if (n === wire.length) return;
     this.pending++;
     this.socket.write(n > 0 ? wire.subarray(n) : wire, this.onWritten);
-    if (this.socket.writableLength > 0) this.busySince ??= t;
+    if (this.socket.writableLength > 0 && this.busySince === null) {
+      this.busySince = t;
+      this.opts.onBusy?.();
+    }
   }
 
   private sharedPart(frame: Frame): Buffer {

@@ -77,8 +77,10 @@ export class Viewers {
 
   private startStallTimer(): void {
     // One timer for all viewers, not one per viewer. A stalled socket never completes its write,
-    // so it is found here even when no frames arrive. It runs only while someone watches: with
-    // nobody watching (a Pi's usual state) it would wake the process for nothing (issue 14).
+    // so it is found here even when no frames arrive. It runs only while some viewer's socket
+    // holds a frame it has not taken (Viewer's onBusy starts it, dropStalled stops it once all
+    // keep up): a viewer on the LAN takes each frame at once, and the check would wake the
+    // process once a second for nothing (issue 14).
     if (this.stallTimer || this.viewers.size === 0) return;
     const every = Math.max(100, Math.min(1000, Math.floor(this.opts.stallTimeoutMs / 4)));
     this.stallTimer = setInterval(() => this.dropStalled(), every);
@@ -102,6 +104,7 @@ export class Viewers {
       now: this.now,
       latest: () => this.latestFor(viewer),
       fewViewers: this.fewViewers,
+      onBusy: () => this.startStallTimer(),
       onClose: (v, reason) => {
         this.viewers.delete(v);
         this.holds.get(v)?.();
@@ -124,7 +127,6 @@ export class Viewers {
     });
     viewer.auto = who.auto ?? false;
     this.viewers.add(viewer);
-    this.startStallTimer();
     this.counters.connected++;
     this.opts.log.info({ viewer: viewer.id, address, maxFps: maxFps || null, ...(who.variant || who.auto ? { variant: who.auto ? 'auto' : who.variant } : {}) }, 'viewer joined');
     this.opts.onCountChange?.(this.viewers.size);
@@ -210,11 +212,21 @@ export class Viewers {
 
   private dropStalled(): void {
     const t = this.now();
+    let busy = false;
     for (const v of this.viewers) {
       if (v.stalledFor(t) > this.opts.stallTimeoutMs) {
         this.counters.stalled++;
         v.close(`stalled: no frame accepted for over ${this.opts.stallTimeoutMs} ms`);
-      }
+      } else if (v.busy) busy = true;
     }
+    if (!busy && this.stallTimer) {
+      clearInterval(this.stallTimer);
+      this.stallTimer = null;
+    }
+  }
+
+  /** Whether the stall check runs (tests). */
+  get stallCheckArmed(): boolean {
+    return this.stallTimer !== null;
   }
 }

@@ -39,7 +39,7 @@ test(`camera on (files at ${FPS} fps), no viewer, metrics on: the main thread wa
   // FPS frames + lag sampling (1/s) + the supervisor's stall check (1 per camera.stallTimeoutMs,
   // 5 s) ≈ FPS + 1.2. Not woken by housekeeping that has nothing to do: the supervisor's
   // ticker (4/s) runs only while the camera is not live, the viewers' stall check (1/s)
-  // only while someone watches. With both it was FPS + 6.
+  // only while a viewer's socket is behind (test/stream/idle-timers.test.ts). With both it was FPS + 6.
   // Measured: FPS + 1.4 to + 2.7 now (this 2-core VM; a futex or GC helper adds a few), FPS + 6 with the old timers.
   assert.ok(perSecond < FPS + 4.5, `${perSecond.toFixed(1)} wake-ups a second at ${FPS} fps`);
   assert.ok(perSecond >= FPS * 0.5, `${perSecond.toFixed(1)} wake-ups a second: fewer than the frames, so this counts the wrong thing`);
