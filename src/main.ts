@@ -180,6 +180,7 @@ export async function startCamstream(loaded: Loaded, opts: StartOptions): Promis
         },
         next.config,
       );
+      bandwidth.budgetChanged();
       reloadState = {
         pendingRestart: outcome.pendingRestart,
         last: { at: new Date().toISOString(), ok: true, changed: outcome.changed, errors: [] },

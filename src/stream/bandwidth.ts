@@ -13,6 +13,10 @@
 // The caps are plain frame-rate limits on the viewer's token bucket (viewer.ts): frames
 // over it are skipped on purpose, not counted as drops, so ?variant=auto is not pushed
 // down by the budget. Works per viewer per second, never per frame.
+//
+// Without a budget (stream.maxMbps 0, the default) there is nothing to share, only what
+// viewers take to report (/api/status, /metrics): that is measured when it is read, not
+// by a timer that would wake a Pi once a second for it while someone watches (issue 14).
 import type { Viewer } from './viewer';
 import type { Viewers } from './viewers';
 import type { VariantEncoder } from './variants';
@@ -21,6 +25,8 @@ import { monotonicNow } from '../clock';
 
 export const MIN_FPS = 1;
 const TICK_MS = 1000;
+/** Without a budget, reads closer together than this share one measurement. */
+const READ_EVERY_MS = 500;
 /** What "used" is averaged over, ms. */
 const WINDOW_MS = 3000;
 /** The multipart head and boundary around each JPEG, bytes (wire.ts), roughly. */
@@ -61,6 +67,8 @@ export class BandwidthBudget {
   private running = false;
   private readonly now: () => number;
   private lastUsed: ViewerUse[] = [];
+  /** When tick() last ran (now() ms); reads within READ_EVERY_MS of it reuse its figures. */
+  private lastTickAt = -Infinity;
 
   constructor(
     private readonly cameras: readonly BudgetCamera[],
@@ -83,18 +91,27 @@ export class BandwidthBudget {
 
   /**
    * A camera's viewer count changed. The budget ticks only while someone watches any
-   * camera: with nobody watching there is nothing to measure or share, and an idle Pi is
-   * not woken once a second for it (issue 14).
+   * camera and a budget is set: with nobody watching there is nothing to measure or
+   * share, and without a budget nothing to share (issue 14).
    */
   viewersChanged(): void {
-    const watched = this.cameras.some((c) => c.viewers.list().length > 0);
-    if (!watched) {
-      this.disarm();
-      this.lastUsed = [];
-    } else if (this.running && !this.timer) {
+    const watched = this.watched();
+    if (!watched) this.lastUsed = [];
+    if (!watched || !(this.maxMbps() > 0)) this.disarm();
+    else if (this.running && !this.timer) {
       this.timer = setInterval(() => this.tick(), TICK_MS);
       this.timer.unref();
     }
+  }
+
+  /** stream.maxMbps changed (config reload): a budget now set starts the ticks, one removed stops them. */
+  budgetChanged(): void {
+    this.viewersChanged();
+    if (!this.timer) for (const c of this.cameras) for (const v of c.viewers.list()) v.budgetFps = 0;
+  }
+
+  private watched(): boolean {
+    return this.cameras.some((c) => c.viewers.list().length > 0);
   }
 
   private disarm(): void {
@@ -107,22 +124,33 @@ export class BandwidthBudget {
     return this.maxMbps();
   }
 
-  /** What every viewer took over the last few seconds, as of the last tick. */
+  /** What every viewer took over the last few seconds (or since it came, or since the last read). */
   viewers(): ViewerUse[] {
+    this.measureOnRead();
     return this.lastUsed;
   }
 
   /** Mbit/s all viewers took together over the last few seconds. */
   usedMbps(): number {
+    this.measureOnRead();
     return round(this.lastUsed.reduce((n, v) => n + v.mbps, 0));
   }
 
+  /** No timer measures (no budget): measure now, unless a read just did (one scrape reads several figures). */
+  private measureOnRead(): void {
+    if (this.timer || !this.running || !this.watched()) return;
+    const t = this.now();
+    if (t - this.lastTickAt >= READ_EVERY_MS) this.tick(t);
+  }
+
   tick(t = this.now()): void {
+    this.lastTickAt = t;
     const all: { cam: BudgetCamera; v: Viewer; bytesPerSec: number; fps: number }[] = [];
     for (const cam of this.cameras) {
       for (const v of cam.viewers.list()) {
         let s = this.samples.get(v);
-        if (!s) this.samples.set(v, (s = []));
+        // Its first figure is what it took since it came (measured on read, there may be no tick before).
+        if (!s) this.samples.set(v, (s = [{ t: v.startedAt, bytes: 0, sent: 0 }]));
         s.push({ t, bytes: v.bytes, sent: v.sent });
         while (s.length > 2 && t - s[1].t >= WINDOW_MS) s.shift();
         const span = (t - s[0].t) / 1000;
