@@ -7,7 +7,7 @@ import { CamstreamError } from '../errors';
 import type { Config } from '../config/schema';
 import { jpegSize } from '../hub/frame';
 import { Pacer } from './pacer';
-import type { FrameSink, FrameSource } from './source';
+import type { FrameInfo, FrameSink, FrameSource } from './source';
 
 type CameraConfig = Config['camera'];
 
@@ -46,7 +46,8 @@ export class FilesSource implements FrameSource {
     if (this.timer) return;
     const frames = readJpegFolder(this.cam.dir);
     this.count = frames.length;
-    const sizes = frames.map((f) => jpegSize(f));
+    // The same Buffers every loop: kept, so the hub does not count them as new frame memory.
+    const infos: FrameInfo[] = frames.map((f) => ({ ...(jpegSize(f) ?? { width: 0, height: 0 }), kept: true }));
     const pacer = new Pacer(1000 / this.cam.fps);
     let i = 0;
     // One callback for every frame, no promise or closure per frame: at 0-3 viewers
@@ -54,7 +55,7 @@ export class FilesSource implements FrameSource {
     const tick = (): void => {
       if (!this.timer) return;
       try {
-        sink.frame(frames[i], sizes[i]);
+        sink.frame(frames[i], infos[i]);
       } catch (err) {
         this.timer = null;
         sink.fail(err as Error);

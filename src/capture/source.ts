@@ -7,6 +7,8 @@ export interface FrameInfo {
   height: number;
   /** How long camstream's JPEG encode of this frame took, ms; absent when the source did not encode (/metrics). */
   encodeMs?: number;
+  /** The source keeps this Buffer and hands it over again (files): not new memory, so not frame garbage (platform/frame-garbage.ts). */
+  kept?: boolean;
 }
 
 export interface FrameSink {

@@ -5,7 +5,7 @@ import type { Logger } from '../log';
 import { buildFrame, jpegSize, type Frame } from './frame';
 import { RateMeter } from './rate';
 import { monotonicNow } from '../clock';
-import { frameGarbage } from '../platform/frame-garbage';
+import { frameGarbage, type FrameGarbage } from '../platform/frame-garbage';
 
 export type FrameListener = (frame: Frame) => void;
 
@@ -16,6 +16,8 @@ export interface FrameHubOptions {
   now?: () => number;
   /** Wall-clock ms, only for the frames' timestamps; default Date.now. */
   wallNow?: () => number;
+  /** Where new frame memory is counted; default the process's one (tests pass their own). */
+  garbage?: FrameGarbage;
 }
 
 export class FrameHub {
@@ -26,12 +28,14 @@ export class FrameHub {
   private seq = 0;
   private readonly now: () => number;
   private readonly wallNow: () => number;
+  private readonly garbage: FrameGarbage;
   /** Counters for /api/status and /metrics. */
   readonly counters = { published: 0, droppedSame: 0, listenerErrors: 0 };
 
   constructor(private readonly opts: FrameHubOptions) {
     this.now = opts.now ?? monotonicNow;
     this.wallNow = opts.wallNow ?? Date.now;
+    this.garbage = opts.garbage ?? frameGarbage;
   }
 
   /** stream.dropSameFrames changed (config reload). */
@@ -43,7 +47,7 @@ export class FrameHub {
    * Publish a JPEG from the source. Returns the frame, or null when it was dropped
    * as identical to the previous one (stream.dropSameFrames).
    */
-  publish(jpeg: Buffer, info?: { width: number; height: number }, live = true): Frame | null {
+  publish(jpeg: Buffer, info?: { width: number; height: number; kept?: boolean }, live = true): Frame | null {
     const t = this.now();
     const prev = this.latestFrame;
     if (live) this.rate.mark(t);
@@ -51,9 +55,11 @@ export class FrameHub {
       this.counters.droppedSame++;
       return null;
     }
-    // Every source but files hands over new memory per frame: count it (frame-garbage.ts).
-    frameGarbage.allocated(jpeg.length);
-    const size = info ?? jpegSize(jpeg) ?? { width: prev?.width ?? 0, height: prev?.height ?? 0 };
+    // Sources hand over new memory per frame: count it (frame-garbage.ts). Not files': it
+    // hands over the same few Buffers again and again, so counting them would only buy
+    // collections of nothing (each one wakes V8's helper threads).
+    if (!info?.kept) this.garbage.allocated(jpeg.length);
+    const size = info && info.width > 0 ? info : (jpegSize(jpeg) ?? { width: prev?.width ?? 0, height: prev?.height ?? 0 });
     const frame = buildFrame(++this.seq, jpeg, this.wallNow(), size.width, size.height, live, t);
     this.latestFrame = frame;
     if (live) this.latestLive = frame;

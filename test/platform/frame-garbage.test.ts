@@ -49,3 +49,37 @@ test('with the service flags, 20 MB of frames never hold more than a few MB at o
   assert.equal(off.active, false);
   assert.ok(off.maxArrayBuffersMb > 15, `without --expose-gc the frames pile up: ${off.maxArrayBuffersMb.toFixed(1)} MB`);
 });
+
+test('the files source hands over kept Buffers: the hub counts new frame memory only, so kept frames buy no collection', async () => {
+  const { FrameHub } = await import('../../src/hub/frame-hub');
+  const { FilesSource } = await import('../../src/capture/files');
+  const { makeJpegFolder } = await import('../helpers/jpeg-fixtures');
+  const fs = await import('node:fs');
+  const { silentLogger } = await import('../../src/log');
+  let collections = 0;
+  const garbage = new FrameGarbage(100_000, () => collections++);
+  const hub = new FrameHub({ dropSameFrames: false, log: silentLogger(), garbage });
+
+  // What the files source really hands over: its frames, marked kept.
+  const dir = makeJpegFolder(3, 160, 120);
+  const got: { jpeg: Buffer; kept: boolean | undefined; width: number }[] = [];
+  const src = new FilesSource({ source: 'files', dir, fps: 100 } as never);
+  try {
+    await src.start({ frame: (jpeg, info) => got.push({ jpeg, kept: info?.kept, width: info?.width ?? 0 }), fail: (err) => assert.fail(err) });
+    const t0 = Date.now();
+    while (got.length < 6 && Date.now() - t0 < 30000) await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    await src.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.ok(got.length >= 6, `${got.length} frames from the files source`);
+  assert.ok(got.every((f) => f.kept === true && f.width === 160), 'every frame marked kept, with its size');
+  assert.equal(got[0].jpeg, got[3].jpeg, 'the same Buffer again on the next loop');
+
+  // 200 KB of kept frames: no collection; 200 KB of new frames: two.
+  const kept = Buffer.alloc(20_000, 1);
+  for (let i = 0; i < 10; i++) hub.publish(kept, { width: 160, height: 120, kept: true });
+  assert.equal(collections, 0, 'kept frames are not frame garbage');
+  for (let i = 0; i < 10; i++) hub.publish(Buffer.alloc(20_000, i), { width: 160, height: 120 });
+  assert.equal(collections, 2, 'new frames are counted');
+});
