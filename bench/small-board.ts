@@ -16,6 +16,11 @@
 // measured. Taking the servers in turn, round after round, spreads the machine's drifts
 // (other work, frequency, a GC) over all of them instead of onto whichever ran last;
 // each figure is the median of its rounds, with the range beside it.
+// Then the files servers are measured side by side: BENCH_SIDE_ROUNDS (5) windows in which
+// all of them have BENCH_SIDE_VIEWERS (1,3) viewers at once, so each window's drift (this
+// machine's neighbours, its frequency) is the same for all, and each round gives ratios
+// between servers that the drift does not move. The median of those ratios is printed
+// beside the in-turn figures.
 // The servers run on CPU 0; the load generator (and the stand-in camera's ffmpeg) on
 // CPU 1. CPU is the time on CPU of all the server's threads (scheduler accounting, ns
 // resolution), so an idle server's few ms a second are resolved and mjpg-streamer's
@@ -25,7 +30,8 @@
 // (-DPLUGIN_INPUT_OPENCV=OFF); its plugins are looked for next to it (the build tree's
 // plugins/NAME/NAME.so, or NAME.so) or in MJPG_STREAMER_PLUGINS. Without it, that row
 // says so and the rest runs. BENCH_FPS, BENCH_VIEWERS (0,1,3,20), BENCH_MEASURE_MS
-// (10000), BENCH_ROUNDS (3), BENCH_WARM_MS (90000), BENCH_ONLY (a part of the server
+// (10000), BENCH_ROUNDS (3), BENCH_WARM_MS (90000), BENCH_SIDE_VIEWERS (1,3),
+// BENCH_SIDE_ROUNDS (5), BENCH_ONLY (a part of the server
 // names, e.g. "files") and CAMSTREAM_CLI (another build's dist/src/cli.js) change what
 // is run.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -58,6 +64,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARM_MS = Number(process.env.BENCH_WARM_MS ?? 90000);
 const WARM_VIEWERS = 3;
 const STARTS = 3;
+const SIDE_VIEWERS = (process.env.BENCH_SIDE_VIEWERS ?? '1,3').split(',').filter(Boolean).map(Number);
+const SIDE_ROUNDS = Number(process.env.BENCH_SIDE_ROUNDS ?? 5);
 
 interface Server {
   name: string;
@@ -261,6 +269,8 @@ async function main(): Promise<void> {
   );
   const only = process.env.BENCH_ONLY;
   const lives: Live[] = [];
+  /** Side-by-side windows: per viewer count, each round's µs per delivered frame of each files server. */
+  const side: { viewers: number; names: string[]; rounds: number[][] }[] = [];
   try {
     for (const s of servers) {
       if (only && !(typeof s === 'string' ? s : s.name).includes(only)) continue;
@@ -278,6 +288,13 @@ async function main(): Promise<void> {
           l.row.samples.set(viewers, list);
         }
       }
+    }
+    // Side by side: the files servers in the same windows (libcamera keeps running, unwatched).
+    const files = lives.filter((l) => l.server.name.endsWith(' files'));
+    for (const viewers of files.length > 1 ? SIDE_VIEWERS : []) {
+      const rounds: number[][] = [];
+      for (let round = 0; round < SIDE_ROUNDS; round++) rounds.push((await Promise.all(files.map((l) => window(l, viewers)))).map((x) => x.cpuUsPerFrame));
+      side.push({ viewers, names: files.map((l) => l.server.name), rounds });
     }
   } finally {
     await Promise.all(lives.map((l) => stop(l.proc)));
@@ -312,6 +329,18 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (side.length) {
+    const names = side[0].names;
+    const mjAt = names.indexOf('mjpg-streamer files');
+    console.log(`side by side: the files servers in the same ${MEASURE_MS / 1000} s windows, each with the same number of viewers; µs CPU per delivered frame, and each round's ratio to mjpg-streamer`);
+    console.log(['viewers', 'round', ...names.map((n) => n.padStart(20)), ...(mjAt < 0 ? [] : names.filter((_, i) => i !== mjAt).map((n) => `${n.replace(/ files$/, '')}/mjpg`.padStart(20)))].join(' | '));
+    for (const { viewers, rounds } of side) {
+      rounds.forEach((us, i) => {
+        const ratios = mjAt < 0 ? [] : us.filter((_, k) => k !== mjAt).map((x) => (x / us[mjAt]).toFixed(2).padStart(20));
+        console.log([String(viewers).padStart(7), String(i + 1).padStart(5), ...us.map((x) => f(x).padStart(20)), ...ratios].join(' | '));
+      });
+    }
+  }
   // The issue's targets, each with its verdict. A target whose figures were not
   // measured in this run (a row left out, no mjpg-streamer) says so instead.
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
@@ -342,6 +371,13 @@ async function main(): Promise<void> {
     const ratio = viewers === 0 ? a.cpuPct / b.cpuPct : a.cpuUsPerFrame / b.cpuUsPerFrame;
     const figures = viewers === 0 ? `${f(a.cpuPct, 2)} vs ${f(b.cpuPct, 2)} % of a core` : `${f(a.cpuUsPerFrame)} vs ${f(b.cpuUsPerFrame)} µs`;
     console.log(`  files, ${what} ≤ ${limit}x mjpg-streamer's: ${figures} = ${ratio.toFixed(2)}x → ${verdict(ratio <= limit)}`);
+    // The same target from the side-by-side windows: the median of the per-round ratios.
+    const sb = side.find((x) => x.viewers === viewers);
+    const [ci, mi] = sb ? [sb.names.indexOf('camstream files'), sb.names.indexOf('mjpg-streamer files')] : [-1, -1];
+    if (sb && ci >= 0 && mi >= 0) {
+      const r = median(sb.rounds.map((us) => us[ci] / us[mi]));
+      console.log(`  files, ${what} ≤ ${limit}x mjpg-streamer's, side by side: median of ${sb.rounds.length} rounds' ratios ${r.toFixed(2)}x → ${verdict(r <= limit)}`);
+    }
   }
   // Not a target: how far camstream is above what any Node.js server would spend here.
   const fl = rows.find((r) => r.name === 'Node.js floor files');
@@ -349,6 +385,13 @@ async function main(): Promise<void> {
     const a = cs && phases(cs).find((p) => p.viewers === viewers);
     const b = fl && phases(fl).find((p) => p.viewers === viewers);
     if (a && b) console.log(`  (for reference) files, ${viewers} viewer${viewers > 1 ? 's' : ''}: camstream vs the Node.js floor (timer + write(2), bench/node-floor.ts): ${f(a.cpuUsPerFrame)} vs ${f(b.cpuUsPerFrame)} µs = ${(a.cpuUsPerFrame / b.cpuUsPerFrame).toFixed(2)}x`);
+    // And whether any Node.js server could meet the target here: the floor against mjpg-streamer, side by side.
+    const sb = side.find((x) => x.viewers === viewers);
+    const [fi, mi] = sb ? [sb.names.indexOf('Node.js floor files'), sb.names.indexOf('mjpg-streamer files')] : [-1, -1];
+    if (sb && fi >= 0 && mi >= 0) {
+      const r = median(sb.rounds.map((us) => us[fi] / us[mi]));
+      console.log(`  (for reference) files, ${viewers} viewer${viewers > 1 ? 's' : ''}, side by side: the Node.js floor vs mjpg-streamer, median of ${sb.rounds.length} rounds' ratios ${r.toFixed(2)}x`);
+    }
   }
   for (const r of rows.filter((x) => x.name.startsWith('camstream'))) {
     const at20 = phases(r).find((p) => p.viewers === 20);
