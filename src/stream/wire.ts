@@ -30,24 +30,16 @@ export const STREAM_HEADERS = {
   'X-Accel-Buffering': 'no',
 } as const;
 
-// The newest frame's head: with a few viewers each copies the part into its own buffer
-// (partInto), and each would format the same head again (toFixed, a new string).
-let headOf: Frame | null = null;
-let head = '';
-
 function partHead(frame: Frame): string {
-  if (frame === headOf) return head;
-  head = `Content-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.length}\r\nX-Timestamp: ${(frame.capturedAt / 1000).toFixed(6)}\r\n\r\n`;
-  headOf = frame;
-  return head;
+  return `Content-Type: image/jpeg\r\nContent-Length: ${frame.jpeg.length}\r\nX-Timestamp: ${(frame.capturedAt / 1000).toFixed(6)}\r\n\r\n`;
 }
 
 function buildPart(frame: Frame): Encoded {
   const jpeg = frame.jpeg;
-  const h = Buffer.from(partHead(frame), 'latin1');
-  const bytes = Buffer.concat([h, jpeg, TAIL], h.length + jpeg.length + TAIL.length);
+  const head = Buffer.from(partHead(frame), 'latin1');
+  const bytes = Buffer.concat([head, jpeg, TAIL], head.length + jpeg.length + TAIL.length);
   frameGarbage.allocated(bytes.length);
-  return { bytes, jpeg: bytes.subarray(h.length, h.length + jpeg.length) };
+  return { bytes, jpeg: bytes.subarray(head.length, head.length + jpeg.length) };
 }
 
 /** Part headers + JPEG + the next boundary: built on first use, then the same Buffer for every viewer. */
@@ -67,12 +59,12 @@ export function wireOf(frame: Frame): Buffer {
  * With many viewers one shared Buffer (wireOf) is cheaper than a copy each.
  */
 export function partInto(frame: Frame, into: Buffer | null): { buf: Buffer; length: number } {
-  const h = partHead(frame);
+  const head = partHead(frame);
   const jpeg = frame.jpeg;
-  const length = h.length + jpeg.length + TAIL.length;
+  const length = head.length + jpeg.length + TAIL.length;
   const buf = into && into.length >= length ? into : Buffer.allocUnsafeSlow(length + (length >> 2));
-  buf.write(h, 0, 'latin1');
-  jpeg.copy(buf, h.length);
-  TAIL.copy(buf, h.length + jpeg.length);
+  buf.write(head, 0, 'latin1');
+  jpeg.copy(buf, head.length);
+  TAIL.copy(buf, head.length + jpeg.length);
   return { buf, length };
 }
