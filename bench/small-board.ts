@@ -341,6 +341,13 @@ async function main(): Promise<void> {
       });
     }
   }
+  /** `name`'s CPU per frame over mjpg-streamer's in the side-by-side windows at `viewers`: the median of the rounds' ratios. */
+  const sideRatio = (viewers: number, name: string): { ratio: number; rounds: number } | undefined => {
+    const sb = side.find((x) => x.viewers === viewers);
+    const [a, b] = sb ? [sb.names.indexOf(name), sb.names.indexOf('mjpg-streamer files')] : [-1, -1];
+    if (!sb || a < 0 || b < 0) return undefined;
+    return { ratio: median(sb.rounds.map((us) => us[a] / us[b])), rounds: sb.rounds.length };
+  };
   // The issue's targets, each with its verdict. A target whose figures were not
   // measured in this run (a row left out, no mjpg-streamer) says so instead.
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
@@ -372,12 +379,8 @@ async function main(): Promise<void> {
     const figures = viewers === 0 ? `${f(a.cpuPct, 2)} vs ${f(b.cpuPct, 2)} % of a core` : `${f(a.cpuUsPerFrame)} vs ${f(b.cpuUsPerFrame)} µs`;
     console.log(`  files, ${what} ≤ ${limit}x mjpg-streamer's: ${figures} = ${ratio.toFixed(2)}x → ${verdict(ratio <= limit)}`);
     // The same target from the side-by-side windows: the median of the per-round ratios.
-    const sb = side.find((x) => x.viewers === viewers);
-    const [ci, mi] = sb ? [sb.names.indexOf('camstream files'), sb.names.indexOf('mjpg-streamer files')] : [-1, -1];
-    if (sb && ci >= 0 && mi >= 0) {
-      const r = median(sb.rounds.map((us) => us[ci] / us[mi]));
-      console.log(`  files, ${what} ≤ ${limit}x mjpg-streamer's, side by side: median of ${sb.rounds.length} rounds' ratios ${r.toFixed(2)}x → ${verdict(r <= limit)}`);
-    }
+    const sb = sideRatio(viewers, 'camstream files');
+    if (sb) console.log(`  files, ${what} ≤ ${limit}x mjpg-streamer's, side by side: median of ${sb.rounds} rounds' ratios ${sb.ratio.toFixed(2)}x → ${verdict(sb.ratio <= limit)}`);
   }
   // Not a target: how far camstream is above what any Node.js server would spend here.
   const fl = rows.find((r) => r.name === 'Node.js floor files');
@@ -386,12 +389,8 @@ async function main(): Promise<void> {
     const b = fl && phases(fl).find((p) => p.viewers === viewers);
     if (a && b) console.log(`  (for reference) files, ${viewers} viewer${viewers > 1 ? 's' : ''}: camstream vs the Node.js floor (timer + write(2), bench/node-floor.ts): ${f(a.cpuUsPerFrame)} vs ${f(b.cpuUsPerFrame)} µs = ${(a.cpuUsPerFrame / b.cpuUsPerFrame).toFixed(2)}x`);
     // And whether any Node.js server could meet the target here: the floor against mjpg-streamer, side by side.
-    const sb = side.find((x) => x.viewers === viewers);
-    const [fi, mi] = sb ? [sb.names.indexOf('Node.js floor files'), sb.names.indexOf('mjpg-streamer files')] : [-1, -1];
-    if (sb && fi >= 0 && mi >= 0) {
-      const r = median(sb.rounds.map((us) => us[fi] / us[mi]));
-      console.log(`  (for reference) files, ${viewers} viewer${viewers > 1 ? 's' : ''}, side by side: the Node.js floor vs mjpg-streamer, median of ${sb.rounds.length} rounds' ratios ${r.toFixed(2)}x`);
-    }
+    const sb = sideRatio(viewers, 'Node.js floor files');
+    if (sb) console.log(`  (for reference) files, ${viewers} viewer${viewers > 1 ? 's' : ''}, side by side: the Node.js floor vs mjpg-streamer, median of ${sb.rounds} rounds' ratios ${sb.ratio.toFixed(2)}x`);
   }
   for (const r of rows.filter((x) => x.name.startsWith('camstream'))) {
     const at20 = phases(r).find((p) => p.viewers === 20);
