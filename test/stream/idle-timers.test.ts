@@ -1,18 +1,19 @@
 // Issue 14: nothing wakes an idle Pi once a second for nobody. The auto-variant rule and
 // the bandwidth budget tick only while someone watches; they stop when the last viewer
 // leaves and start again with the next one. Nor for viewers that need nothing: the budget
-// ticks only when one is set, the viewers' stall check only while a socket is behind. (Their timers are unref'd, so Node's
-// getActiveResourcesInfo does not list them: the timer field is read directly.)
+// ticks only when one is set, the viewers' stall check only while a socket is behind.
+// (Their timers are unref'd, so Node's getActiveResourcesInfo does not list them: the
+// timer field is read directly.)
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import fs from 'node:fs';
+import { test, type TestContext } from 'node:test';
 import { AutoVariants } from '../../src/stream/auto-variant';
 import { BandwidthBudget, type BudgetCamera } from '../../src/stream/bandwidth';
 import type { Viewer } from '../../src/stream/viewer';
-import { FrameHub } from '../../src/hub/frame-hub';
-import { Viewers } from '../../src/stream/viewers';
-import { silentLogger } from '../../src/log';
+import type { FrameHub } from '../../src/hub/frame-hub';
 import { waitFor } from '../helpers/camstream';
-import { connectTo, loopbackServer } from '../helpers/loopback-sockets';
+import { connectTo, hubWithViewers, loopbackServer } from '../helpers/loopback-sockets';
+import { selfSignedCert } from '../helpers/self-signed-cert';
 
 const armed = (o: object): boolean => (o as { timer: unknown }).timer !== null;
 
@@ -77,23 +78,30 @@ test('without stream.maxMbps the budget has no timer while viewers watch, and me
   }
 });
 
-test('the viewers\' stall check runs only while a socket holds a frame it has not taken, and still drops a stalled viewer', async (t) => {
-  const server = await loopbackServer(t);
-  const hub = new FrameHub({ dropSameFrames: false, log: silentLogger() });
+/**
+ * A reading viewer and one whose client stops reading, over plain TCP or TLS: the stalled
+ * one is dropped, the reader stays, and the stall check stops once every socket keeps up.
+ * Over plain TCP a reading viewer's frame goes to the kernel at once, so the check never
+ * starts for it; over TLS each frame is written through the socket and completes a moment
+ * later, so there the check may run meanwhile (it stops at its next look).
+ */
+async function stallCheck(t: TestContext, secure: boolean): Promise<void> {
+  let pem: { cert: Buffer; key: Buffer } | undefined;
+  if (secure) {
+    const c = selfSignedCert();
+    pem = { cert: fs.readFileSync(c.cert), key: fs.readFileSync(c.key) };
+    fs.rmSync(c.dir, { recursive: true, force: true });
+  }
+  const server = await loopbackServer(t, pem);
   // Long enough for the reading client to take the large frame below on a busy machine.
-  const viewers = new Viewers({ hub, log: silentLogger(), stallTimeoutMs: 3000 });
-  viewers.start();
-  t.after(() => {
-    viewers.closeAll('test over', false);
-    viewers.stop();
-  });
+  const { hub, viewers } = hubWithViewers(t, 3000);
   const reading = await connectTo(t, server);
   const keeper = viewers.add(reading.socket, '127.0.0.1', 0);
   const frame = (size: number) => Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.alloc(size - 4, 7), Buffer.from([0xff, 0xd9])]);
   for (let i = 0; i < 3; i++) {
     hub.publish(frame(30_000));
     await waitFor(() => reading.received().length >= (i + 1) * 30_000, 10000, 'the client to read the frame');
-    assert.equal(viewers.stallCheckArmed, false, `frame ${i + 1}: a viewer that keeps up needs no stall check`);
+    if (!secure) assert.equal(viewers.stallCheckArmed, false, `frame ${i + 1}: a viewer that keeps up needs no stall check`);
   }
   // A client that stops reading: a frame far larger than the socket buffers stays in its socket.
   const stuck = await connectTo(t, server);
@@ -102,7 +110,11 @@ test('the viewers\' stall check runs only while a socket holds a frame it has no
   hub.publish(frame(32 * 1024 * 1024));
   assert.equal(viewers.stallCheckArmed, true, 'a socket is behind: the stall check runs');
   await waitFor(() => stalled.isClosed, 20000, 'the stalled viewer to be dropped');
+  assert.equal(viewers.counters.stalled, 1, 'dropped as stalled');
   assert.equal(keeper.isClosed, false, 'the reading viewer stays');
   await waitFor(() => reading.received().length >= 3 * 30_000 + 32 * 1024 * 1024, 20000, 'the reading client to get the large frame');
   await waitFor(() => !viewers.stallCheckArmed, 5000, 'the stall check to stop once every socket keeps up');
-});
+}
+
+test('the viewers\' stall check runs only while a socket holds a frame it has not taken, and still drops a stalled viewer', (t) => stallCheck(t, false));
+test('the same over TLS: a stalled TLS viewer is dropped, the reader stays, and the check stops', (t) => stallCheck(t, true));

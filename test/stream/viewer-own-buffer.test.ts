@@ -7,14 +7,13 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FrameHub } from '../../src/hub/frame-hub';
+import type { FrameHub } from '../../src/hub/frame-hub';
 import type { Frame } from '../../src/hub/frame';
-import { silentLogger } from '../../src/log';
-import { FEW_VIEWERS, Viewers } from '../../src/stream/viewers';
+import { FEW_VIEWERS } from '../../src/stream/viewers';
 import { wireOf } from '../../src/stream/wire';
 import { waitFor } from '../helpers/camstream';
 import { makeJpegFolder } from '../helpers/jpeg-fixtures';
-import { connectTo, loopbackServer, writeObserver } from '../helpers/loopback-sockets';
+import { connectTo, hubWithViewers, loopbackServer, writeObserver } from '../helpers/loopback-sockets';
 
 /** Distinct JPEGs larger than Node's 8 KiB Buffer pool (so each has memory of its own). */
 function jpegs(count: number): Buffer[] {
@@ -36,13 +35,7 @@ interface Watched {
 async function setup(t: TestContext, viewerCount: number) {
   const watch = writeObserver(t);
   const server = await loopbackServer(t);
-  const hub = new FrameHub({ dropSameFrames: false, log: silentLogger() });
-  const viewers = new Viewers({ hub, log: silentLogger(), stallTimeoutMs: 10000 });
-  viewers.start();
-  t.after(() => {
-    viewers.closeAll('test over', false);
-    viewers.stop();
-  });
+  const { hub, viewers } = hubWithViewers(t, 10000);
   const watched: Watched[] = [];
   for (let i = 0; i < viewerCount; i++) {
     const { socket, received } = await connectTo(t, server);
